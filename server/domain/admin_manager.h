@@ -1,0 +1,38 @@
+// The audit trail: recording every access to patient data, and reading it.
+#ifndef REHAB_SERVER_DOMAIN_ADMIN_MANAGER_H_
+#define REHAB_SERVER_DOMAIN_ADMIN_MANAGER_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rehab/v1/admin.pb.h"
+#include "server/common/clock.h"
+#include "server/domain/caller.h"
+#include "server/domain/store.h"
+
+namespace rehab {
+
+// Thread-safe.
+class AdminManager {
+ public:
+  AdminManager(Store* store, const Clock* clock);
+
+  // Queues an audit event (account, method, patient, outcome, time, peer)
+  // for the next write group; does not wait for it to be durable.
+  void Audit(const Caller& caller, const std::string& method,
+             const std::string& patient_id, const absl::Status& outcome,
+             const std::string& detail = "");
+
+  // ADMIN only (PERMISSION_DENIED otherwise). Newest first.
+  absl::StatusOr<rehab::v1::ListAuditEventsResponse> ListAuditEvents(
+      const Caller& caller, const rehab::v1::ListAuditEventsRequest& request);
+
+ private:
+  Store* const store_;
+  const Clock* const clock_;
+};
+
+}  // namespace rehab
+
+#endif  // REHAB_SERVER_DOMAIN_ADMIN_MANAGER_H_

@@ -1,0 +1,102 @@
+// Logins, tokens, authentication of calls and break-glass grants
+// (DESIGN.md section 7).
+//
+// Tokens are random 256-bit values, base64url without padding; only their
+// SHA-256 hashes are stored. An access token and the refresh token issued
+// with it form a family: Logout revokes the family; refreshing spends the
+// refresh token and issues a new family (a spent refresh token presented
+// again revokes the whole family it belongs to, as reuse means theft).
+#ifndef REHAB_SERVER_DOMAIN_AUTH_MANAGER_H_
+#define REHAB_SERVER_DOMAIN_AUTH_MANAGER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "rehab/v1/auth.pb.h"
+#include "server/common/clock.h"
+#include "server/domain/caller.h"
+#include "server/domain/login_limiter.h"
+#include "server/domain/password_hasher.h"
+#include "server/domain/store.h"
+
+namespace rehab {
+
+struct AuthOptions {
+  // Lifetime of an access token.
+  absl::Duration access_ttl = absl::Hours(1);
+  // Lifetime of a refresh token.
+  absl::Duration refresh_ttl = absl::Hours(24 * 30);
+  // How long a break-glass grant lasts.
+  absl::Duration break_glass_ttl = absl::Hours(4);
+  // Failed-login limits.
+  LoginLimiterOptions limiter;
+};
+
+// Thread-safe.
+class AuthManager {
+ public:
+  // `store`, `clock` and `hasher` must outlive the manager.
+  AuthManager(Store* store, const Clock* clock, const PasswordHasher* hasher,
+              AuthOptions options = {});
+
+  // UNAUTHENTICATED (reason BAD_CREDENTIALS) for an unknown user or a wrong
+  // password, alike, so that names cannot be probed; ACCOUNT_DISABLED for a
+  // disabled account; RESOURCE_EXHAUSTED (reason LOGIN_RATE_LIMITED) when
+  // the account or the peer has failed too often. INVALID_ARGUMENT when
+  // username or password is empty or oversized.
+  absl::StatusOr<rehab::v1::LoginResponse> Login(
+      const rehab::v1::LoginRequest& request, const std::string& peer);
+
+  // UNAUTHENTICATED with TOKEN_EXPIRED or TOKEN_REVOKED (an unknown token
+  // counts as revoked), or ACCOUNT_DISABLED.
+  absl::StatusOr<rehab::v1::LoginResponse> RefreshToken(
+      const rehab::v1::RefreshTokenRequest& request, const std::string& peer);
+
+  // Verifies a bearer access token and returns who calls. UNAUTHENTICATED
+  // with reason TOKEN_EXPIRED, TOKEN_REVOKED (unknown, revoked or a refresh
+  // token) or ACCOUNT_DISABLED. Fills the caller's scope area code, wards
+  // and live break-glass grants.
+  absl::StatusOr<Caller> Authenticate(const std::string& access_token,
+                                      const std::string& peer);
+
+  // Revokes the calling token's family, and the family of `refresh_token`
+  // when given and owned by the caller.
+  absl::Status Logout(const Caller& caller, const std::string& access_token,
+                      const rehab::v1::LogoutRequest& request);
+
+  absl::StatusOr<rehab::v1::WhoAmIResponse> WhoAmI(
+      const Caller& caller, const std::string& access_token);
+
+  // Grants `caller` (a supervisor or a family doctor) one patient for
+  // break_glass_ttl, with a reason (required). PERMISSION_DENIED for other
+  // roles; NOT_FOUND for an unknown patient or one outside the caller's
+  // area (supervisors) .
+  absl::StatusOr<rehab::v1::BreakGlassResponse> BreakGlass(
+      const Caller& caller, const rehab::v1::BreakGlassRequest& request);
+
+  // Creates an administrator `username` with `password`. ALREADY_EXISTS
+  // when the name is taken; INVALID_ARGUMENT for a bad name or a password
+  // shorter than 8 characters.
+  absl::StatusOr<rehab::v1::Account> BootstrapAdmin(
+      const std::string& username, const std::string& password);
+
+ private:
+  absl::StatusOr<rehab::v1::LoginResponse> IssueTokens(
+      WriteTxn& txn, const rehab::v1::Account& account,
+      const std::string& device_id);
+
+  Store* const store_;
+  const Clock* const clock_;
+  const PasswordHasher* const hasher_;
+  const AuthOptions options_;
+  LoginLimiter limiter_;
+};
+
+// SHA-256 of a token, raw bytes (what the token store keys on).
+std::string HashToken(const std::string& token);
+
+}  // namespace rehab
+
+#endif  // REHAB_SERVER_DOMAIN_AUTH_MANAGER_H_

@@ -1,0 +1,256 @@
+// The repository interfaces of the domain: what the rules need to read and
+// write, and nothing about how (server/storage implements them on SQLite;
+// tests may implement them in memory).
+//
+// All work happens inside a transaction:
+//   - Store::Read runs a function against a consistent snapshot.
+//   - Store::Write runs a function inside the single writer's transaction.
+//     Writes from concurrent callers are committed together (group commit);
+//     Write returns only after the group is durable. If the function returns
+//     an error, everything it wrote is rolled back and nothing else in the
+//     group is affected; the error is returned.
+//
+// Record bodies are the generated protobuf messages. Put* stores the whole
+// message as given (the domain sets version, times and author before), and
+// stamps `change_seq` from the one change counter, appending the record to
+// the change feed in the same transaction.
+#ifndef REHAB_SERVER_DOMAIN_STORE_H_
+#define REHAB_SERVER_DOMAIN_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "rehab/v1/admin.pb.h"
+#include "rehab/v1/directory.pb.h"
+#include "rehab/v1/patient.pb.h"
+
+namespace rehab {
+
+// Which patients a query may return: the access policy's answer, applied by
+// storage in the query itself (so that lists, counts and pages never include
+// a patient outside it).
+struct PatientScope {
+  enum class Kind {
+    kAll,          // administrators
+    kNone,         // roles that list no patients
+    kAreaSubtree,  // supervisors: patients whose area code starts with
+                   // `area_code`
+    kFacility,     // facility staff and kiosks: home facility `facility_id`
+    kPatients,     // patients and guardians: exactly `patient_ids`
+    kPractitioner  // family doctors: patients with an ACTIVE contract with
+                   // `practitioner_id` (or their team `team`)
+  };
+  Kind kind = Kind::kNone;
+  std::string area_code;
+  std::string facility_id;
+  std::vector<std::string> patient_ids;
+  std::string practitioner_id;
+  std::string team;
+};
+
+// Keyset pagination: rows strictly after `after` in the list's order, at most
+// `limit` of them (the caller asks for one more than the page to learn
+// whether another page follows).
+struct PatientQuery {
+  PatientScope scope;
+  std::string area_code_prefix;  // empty: any area
+  rehab::v1::DisabilityCategory category =
+      rehab::v1::DISABILITY_CATEGORY_UNSPECIFIED;
+  int32_t grade = 0;  // 0: any
+  rehab::v1::Program program = rehab::v1::PROGRAM_UNSPECIFIED;  // open enr.
+  std::string name_prefix;
+  std::string facility_id;
+  std::string after_id;  // order: id ascending
+  int32_t limit = 100;
+};
+
+struct EnrollmentQuery {
+  PatientScope scope;
+  std::string patient_id;  // empty: any
+  rehab::v1::Program program = rehab::v1::PROGRAM_UNSPECIFIED;
+  bool open_only = false;
+  std::string after_id;  // order: id ascending
+  int32_t limit = 100;
+};
+
+struct AreaQuery {
+  std::string parent_id;    // empty: any
+  std::string after_code;   // order: code ascending
+  int32_t limit = 100;
+};
+
+struct FacilityQuery {
+  std::string area_code_prefix;  // empty: any
+  rehab::v1::FacilityType type = rehab::v1::FACILITY_TYPE_UNSPECIFIED;
+  std::string after_id;  // order: id ascending
+  int32_t limit = 100;
+};
+
+struct PractitionerQuery {
+  std::string facility_id;
+  rehab::v1::PractitionerKind kind = rehab::v1::PRACTITIONER_KIND_UNSPECIFIED;
+  std::string team;
+  std::string after_id;  // order: id ascending
+  int32_t limit = 100;
+};
+
+struct AccountQuery {
+  rehab::v1::Role role = rehab::v1::ROLE_UNSPECIFIED;
+  std::string scope_id;
+  std::string after_username;  // order: username ascending
+  int32_t limit = 100;
+};
+
+struct AuditQuery {
+  std::string patient_id;
+  std::string account_id;
+  std::optional<absl::Time> start_time;
+  std::optional<absl::Time> end_time;
+  int64_t before_seq = 0;  // 0: from the newest; order: seq descending
+  int32_t limit = 100;
+};
+
+// A stored token: only the hash of the token is kept.
+struct TokenRecord {
+  enum class Kind { kAccess = 1, kRefresh = 2 };
+  std::string token_hash;  // raw bytes of the hash
+  Kind kind = Kind::kAccess;
+  std::string account_id;
+  // Both tokens issued by one login or refresh share a family id, so that
+  // logout revokes the pair.
+  std::string family_id;
+  std::string device_id;
+  absl::Time issue_time;
+  absl::Time expire_time;
+  bool revoked = false;
+};
+
+// A break-glass grant: `account_id` may see `patient_id` until expire_time.
+struct BreakGlassGrant {
+  std::string account_id;
+  std::string patient_id;
+  std::string reason;
+  absl::Time expire_time;
+};
+
+// Read access inside one transaction. Get* return nullopt when absent.
+// List* return rows in the order their query names.
+class ReadTxn {
+ public:
+  virtual ~ReadTxn() = default;
+
+  virtual absl::StatusOr<std::optional<rehab::v1::Area>> GetArea(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::optional<rehab::v1::Area>> GetAreaByCode(
+      const std::string& code) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Area>> ListAreas(
+      const AreaQuery& query) = 0;
+
+  virtual absl::StatusOr<std::optional<rehab::v1::Facility>> GetFacility(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Facility>> ListFacilities(
+      const FacilityQuery& query) = 0;
+
+  virtual absl::StatusOr<std::optional<rehab::v1::Practitioner>>
+  GetPractitioner(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Practitioner>>
+  ListPractitioners(const PractitionerQuery& query) = 0;
+
+  virtual absl::StatusOr<std::optional<rehab::v1::Account>> GetAccount(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::optional<rehab::v1::Account>>
+  GetAccountByUsername(const std::string& username) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Account>> ListAccounts(
+      const AccountQuery& query) = 0;
+  // The Argon2id hash string of the account's password; nullopt for none.
+  virtual absl::StatusOr<std::optional<std::string>> GetPasswordHash(
+      const std::string& account_id) = 0;
+
+  virtual absl::StatusOr<std::optional<TokenRecord>> GetToken(
+      const std::string& token_hash) = 0;
+  // Unexpired grants of `account_id` at `now`.
+  virtual absl::StatusOr<std::vector<BreakGlassGrant>> ListBreakGlassGrants(
+      const std::string& account_id, absl::Time now) = 0;
+
+  virtual absl::StatusOr<std::optional<rehab::v1::Patient>> GetPatient(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::optional<rehab::v1::Patient>>
+  GetPatientByIdNumber(const std::string& id_number) = 0;
+  virtual absl::StatusOr<std::optional<rehab::v1::Patient>>
+  GetPatientByCardNumber(const std::string& card_number) = 0;
+  // Patients matching `query`, inside `query.scope`.
+  virtual absl::StatusOr<std::vector<rehab::v1::Patient>> ListPatients(
+      const PatientQuery& query) = 0;
+  // True when `patient_id` lies in `scope` (the single-record form of the
+  // same rule ListPatients applies).
+  virtual absl::StatusOr<bool> PatientInScope(const std::string& patient_id,
+                                              const PatientScope& scope) = 0;
+  // Counts patients in total (demo seeding checks for an empty registry).
+  virtual absl::StatusOr<int64_t> CountPatients() = 0;
+
+  virtual absl::StatusOr<std::optional<rehab::v1::Enrollment>> GetEnrollment(
+      const std::string& id) = 0;
+  // The open enrollment of `patient_id` in `program`, if any.
+  virtual absl::StatusOr<std::optional<rehab::v1::Enrollment>>
+  GetOpenEnrollment(const std::string& patient_id,
+                    rehab::v1::Program program) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Enrollment>> ListEnrollments(
+      const EnrollmentQuery& query) = 0;
+
+  virtual absl::StatusOr<std::vector<rehab::v1::AuditEvent>> ListAuditEvents(
+      const AuditQuery& query) = 0;
+};
+
+// Write access inside the writer's transaction; sees its own writes.
+class WriteTxn : public ReadTxn {
+ public:
+  // Upsert by id; stamp `change_seq` (returned in the message) and append
+  // the change to the feed.
+  virtual absl::Status PutArea(rehab::v1::Area& area) = 0;
+  virtual absl::Status PutFacility(rehab::v1::Facility& facility) = 0;
+  virtual absl::Status PutPractitioner(rehab::v1::Practitioner& p) = 0;
+  // `password_hash` replaces the stored hash when given.
+  virtual absl::Status PutAccount(
+      rehab::v1::Account& account,
+      const std::optional<std::string>& password_hash) = 0;
+  virtual absl::Status PutPatient(rehab::v1::Patient& patient) = 0;
+  virtual absl::Status PutEnrollment(rehab::v1::Enrollment& enrollment) = 0;
+
+  virtual absl::Status PutToken(const TokenRecord& token) = 0;
+  // Revokes every token of the family (logout, refresh reuse).
+  virtual absl::Status RevokeTokenFamily(const std::string& family_id) = 0;
+  // Revokes every token of the account (disable).
+  virtual absl::Status RevokeAccountTokens(const std::string& account_id) = 0;
+  virtual absl::Status PutBreakGlassGrant(const BreakGlassGrant& grant) = 0;
+
+  // Appends to the audit trail; `event.seq` is assigned.
+  virtual absl::Status AppendAudit(rehab::v1::AuditEvent& event) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` against a consistent snapshot; returns its status.
+  virtual absl::Status Read(const std::function<absl::Status(ReadTxn&)>& fn) = 0;
+
+  // Runs `fn` in the writer's transaction and returns its status once the
+  // transaction is durable (or `fn`'s error, with its writes rolled back).
+  // RESOURCE_EXHAUSTED when the write queue is full; UNAVAILABLE when the
+  // store is shutting down.
+  virtual absl::Status Write(std::function<absl::Status(WriteTxn&)> fn) = 0;
+
+  // Queues `fn` for the next group without waiting for it (audit of reads);
+  // a failure is logged. Dropped, and logged, when the queue is full.
+  virtual void WriteAsync(std::function<absl::Status(WriteTxn&)> fn) = 0;
+};
+
+}  // namespace rehab
+
+#endif  // REHAB_SERVER_DOMAIN_STORE_H_
