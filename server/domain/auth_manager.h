@@ -91,6 +91,9 @@ class AuthManager {
   const Clock* const clock_;
   const PasswordHasher* const hasher_;
   const AuthOptions options_;
+  // A hash of no one's password, verified when the username is unknown so
+  // that such a login takes as long as a wrong password.
+  const std::string dummy_hash_;
   LoginLimiter limiter_;
 };
 

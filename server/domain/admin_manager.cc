@@ -1,0 +1,91 @@
+#include "server/domain/admin_manager.h"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/common/dates.h"
+#include "server/common/errors.h"
+#include "server/common/status_macros.h"
+#include "server/domain/access_policy.h"
+#include "server/domain/page_token.h"
+
+namespace rehab {
+namespace {
+
+using ::rehab::v1::AuditEvent;
+
+constexpr char kListAuditEvents[] = "ListAuditEvents";
+
+}  // namespace
+
+AdminManager::AdminManager(Store* store, const Clock* clock)
+    : store_(store), clock_(clock) {}
+
+void AdminManager::Audit(const Caller& caller, const std::string& method,
+                         const std::string& patient_id,
+                         const absl::Status& outcome,
+                         const std::string& detail) {
+  AuditEvent event;
+  *event.mutable_time() = ToProto(clock_->Now());
+  event.set_account_id(caller.account_id);
+  event.set_username(caller.username);
+  event.set_method(method);
+  event.set_patient_id(patient_id);
+  event.set_outcome(absl::StatusCodeToString(outcome.code()));
+  event.set_peer(caller.peer);
+  event.set_detail(detail);
+  store_->WriteAsync([event = std::move(event)](WriteTxn& txn) mutable {
+    return txn.AppendAudit(event);
+  });
+}
+
+absl::StatusOr<rehab::v1::ListAuditEventsResponse>
+AdminManager::ListAuditEvents(
+    const Caller& caller, const rehab::v1::ListAuditEventsRequest& request) {
+  RETURN_IF_ERROR(AccessPolicy::RequireRole(caller, {rehab::v1::ROLE_ADMIN},
+                                            "list audit events"));
+  ASSIGN_OR_RETURN(const int32_t page_size,
+                   EffectivePageSize(request.page_size()));
+  ASSIGN_OR_RETURN(const std::string key,
+                   DecodePageToken(kListAuditEvents, request.page_token()));
+
+  AuditQuery query;
+  if (!key.empty() &&
+      (!absl::SimpleAtoi(key, &query.before_seq) || query.before_seq <= 0)) {
+    return InvalidArgumentError("page_token", "malformed page token");
+  }
+  query.patient_id = request.patient_id();
+  query.account_id = request.account_id();
+  if (request.has_start_time()) {
+    query.start_time = FromProto(request.start_time());
+  }
+  if (request.has_end_time()) query.end_time = FromProto(request.end_time());
+  if (query.start_time.has_value() && query.end_time.has_value() &&
+      *query.end_time < *query.start_time) {
+    return InvalidArgumentError("end_time", "before start_time");
+  }
+  // One row more than the page tells whether another page follows.
+  query.limit = page_size + 1;
+
+  std::vector<AuditEvent> rows;
+  RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(rows, txn.ListAuditEvents(query));
+    return absl::OkStatus();
+  }));
+
+  rehab::v1::ListAuditEventsResponse response;
+  const bool more = static_cast<int32_t>(rows.size()) > page_size;
+  if (more) rows.resize(page_size);
+  for (AuditEvent& row : rows) *response.add_audit_events() = std::move(row);
+  if (more) {
+    response.set_next_page_token(
+        EncodePageToken(kListAuditEvents,
+                        absl::StrCat(response.audit_events().rbegin()->seq())));
+  }
+  return response;
+}
+
+}  // namespace rehab

@@ -1,0 +1,551 @@
+#include "tests/server/domain/fake_store.h"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "server/common/dates.h"
+#include "server/common/errors.h"
+#include "server/common/log.h"
+#include "server/common/status_macros.h"
+#include "server/domain/validation.h"
+
+namespace rehab {
+namespace {
+
+using ::rehab::v1::Account;
+using ::rehab::v1::Area;
+using ::rehab::v1::AuditEvent;
+using ::rehab::v1::Enrollment;
+using ::rehab::v1::Facility;
+using ::rehab::v1::Patient;
+using ::rehab::v1::Practitioner;
+
+// The store that the current thread is writing to, so that a WriteAsync
+// from inside a write function is run after it instead of deadlocking.
+thread_local const FakeStore* writing_store = nullptr;
+
+bool StartsWith(const std::string& text, const std::string& prefix) {
+  return absl::StartsWith(text, prefix);
+}
+
+template <typename T>
+std::optional<T> Find(const std::map<std::string, T>& rows,
+                      const std::string& id) {
+  auto it = rows.find(id);
+  if (it == rows.end()) return std::nullopt;
+  return it->second;
+}
+
+// Rows after `after_key` in key order, filtered, at most `limit`.
+template <typename T, typename Pred>
+std::vector<T> Page(const std::map<std::string, T>& rows,
+                    const std::string& after_key, int32_t limit, Pred keep) {
+  std::vector<T> out;
+  for (auto it = rows.upper_bound(after_key);
+       it != rows.end() && static_cast<int32_t>(out.size()) < limit; ++it) {
+    if (keep(it->second)) out.push_back(it->second);
+  }
+  return out;
+}
+
+// The errors the SQLite store gives for a broken unique key and a broken
+// reference.
+absl::Status AlreadyExists(std::string_view message,
+                           std::string_view reason = kReasonAlreadyExists) {
+  return ErrorWithReason(absl::StatusCode::kAlreadyExists, message, reason);
+}
+
+absl::Status MissingReference(const char* message) {
+  return absl::FailedPreconditionError(message);
+}
+
+class FakeTxn final : public WriteTxn {
+ public:
+  // `state` is written only when `writable`.
+  FakeTxn(FakeStore::State* state, bool writable)
+      : s_(*state), writable_(writable) {}
+
+  absl::StatusOr<std::optional<Area>> GetArea(const std::string& id) override {
+    return Find(s_.areas, id);
+  }
+
+  absl::StatusOr<std::optional<Area>> GetAreaByCode(
+      const std::string& code) override {
+    for (const auto& [id, area] : s_.areas) {
+      if (area.code() == code) return area;
+    }
+    return std::nullopt;
+  }
+
+  absl::StatusOr<std::vector<Area>> ListAreas(const AreaQuery& q) override {
+    std::map<std::string, Area> by_code;
+    for (const auto& [id, area] : s_.areas) {
+      if (q.parent_id.empty() || area.parent_id() == q.parent_id) {
+        by_code[area.code()] = area;
+      }
+    }
+    return Page(by_code, q.after_code, q.limit,
+                [](const Area&) { return true; });
+  }
+
+  absl::StatusOr<std::optional<Facility>> GetFacility(
+      const std::string& id) override {
+    return Find(s_.facilities, id);
+  }
+
+  absl::StatusOr<std::vector<Facility>> ListFacilities(
+      const FacilityQuery& q) override {
+    return Page(s_.facilities, q.after_id, q.limit, [&](const Facility& f) {
+      if (q.type != rehab::v1::FACILITY_TYPE_UNSPECIFIED && f.type() != q.type)
+        return false;
+      return q.area_code_prefix.empty() ||
+             StartsWith(AreaCode(f.area_id()), q.area_code_prefix);
+    });
+  }
+
+  absl::StatusOr<std::optional<Practitioner>> GetPractitioner(
+      const std::string& id) override {
+    return Find(s_.practitioners, id);
+  }
+
+  absl::StatusOr<std::vector<Practitioner>> ListPractitioners(
+      const PractitionerQuery& q) override {
+    return Page(
+        s_.practitioners, q.after_id, q.limit, [&](const Practitioner& p) {
+          return (q.facility_id.empty() || p.facility_id() == q.facility_id) &&
+                 (q.kind == rehab::v1::PRACTITIONER_KIND_UNSPECIFIED ||
+                  p.kind() == q.kind) &&
+                 (q.team.empty() || p.team() == q.team);
+        });
+  }
+
+  absl::StatusOr<std::optional<Account>> GetAccount(
+      const std::string& id) override {
+    return Find(s_.accounts, id);
+  }
+
+  absl::StatusOr<std::optional<Account>> GetAccountByUsername(
+      const std::string& username) override {
+    for (const auto& [id, account] : s_.accounts) {
+      if (account.username() == username) return account;
+    }
+    return std::nullopt;
+  }
+
+  absl::StatusOr<std::vector<Account>> ListAccounts(
+      const AccountQuery& q) override {
+    std::map<std::string, Account> by_name;
+    for (const auto& [id, a] : s_.accounts) {
+      if ((q.role == rehab::v1::ROLE_UNSPECIFIED || a.role() == q.role) &&
+          (q.scope_id.empty() || a.scope_id() == q.scope_id)) {
+        by_name[a.username()] = a;
+      }
+    }
+    return Page(by_name, q.after_username, q.limit,
+                [](const Account&) { return true; });
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetPasswordHash(
+      const std::string& account_id) override {
+    return Find(s_.password_hashes, account_id);
+  }
+
+  absl::StatusOr<std::optional<TokenRecord>> GetToken(
+      const std::string& token_hash) override {
+    return Find(s_.tokens, token_hash);
+  }
+
+  absl::StatusOr<std::vector<BreakGlassGrant>> ListBreakGlassGrants(
+      const std::string& account_id, absl::Time now) override {
+    std::vector<BreakGlassGrant> out;
+    for (const auto& [key, g] : s_.grants) {
+      if (g.account_id == account_id && g.expire_time > now) out.push_back(g);
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::optional<Patient>> GetPatient(
+      const std::string& id) override {
+    return Find(s_.patients, id);
+  }
+
+  absl::StatusOr<std::optional<Patient>> GetPatientByIdNumber(
+      const std::string& id_number) override {
+    for (const auto& [id, p] : s_.patients) {
+      if (p.id_number() == id_number) return p;
+    }
+    return std::nullopt;
+  }
+
+  absl::StatusOr<std::optional<Patient>> GetPatientByCardNumber(
+      const std::string& card_number) override {
+    if (card_number.empty()) return std::nullopt;
+    for (const auto& [id, p] : s_.patients) {
+      if (p.disability_card_number() == card_number) return p;
+    }
+    return std::nullopt;
+  }
+
+  absl::StatusOr<std::vector<Patient>> ListPatients(
+      const PatientQuery& q) override {
+    return Page(s_.patients, q.after_id, q.limit, [&](const Patient& p) {
+      if (!InScope(p, q.scope)) return false;
+      if (!q.area_code_prefix.empty() &&
+          !StartsWith(AreaCode(p.area_id()), q.area_code_prefix))
+        return false;
+      if (q.category != rehab::v1::DISABILITY_CATEGORY_UNSPECIFIED &&
+          p.disability_category() != q.category)
+        return false;
+      if (q.grade != 0 && p.disability_grade() != q.grade) return false;
+      if (q.program != rehab::v1::PROGRAM_UNSPECIFIED &&
+          !OpenEnrollment(p.id(), q.program).has_value())
+        return false;
+      if (!q.name_prefix.empty() && !StartsWith(p.name(), q.name_prefix))
+        return false;
+      return q.facility_id.empty() || p.facility_id() == q.facility_id;
+    });
+  }
+
+  absl::StatusOr<bool> PatientInScope(const std::string& patient_id,
+                                      const PatientScope& scope) override {
+    auto it = s_.patients.find(patient_id);
+    return it != s_.patients.end() && InScope(it->second, scope);
+  }
+
+  absl::StatusOr<int64_t> CountPatients() override {
+    return static_cast<int64_t>(s_.patients.size());
+  }
+
+  absl::StatusOr<std::optional<Enrollment>> GetEnrollment(
+      const std::string& id) override {
+    return Find(s_.enrollments, id);
+  }
+
+  absl::StatusOr<std::optional<Enrollment>> GetOpenEnrollment(
+      const std::string& patient_id, rehab::v1::Program program) override {
+    return OpenEnrollment(patient_id, program);
+  }
+
+  absl::StatusOr<std::vector<Enrollment>> ListEnrollments(
+      const EnrollmentQuery& q) override {
+    return Page(s_.enrollments, q.after_id, q.limit, [&](const Enrollment& e) {
+      auto patient = s_.patients.find(e.patient_id());
+      if (patient == s_.patients.end() || !InScope(patient->second, q.scope))
+        return false;
+      if (!q.patient_id.empty() && e.patient_id() != q.patient_id) return false;
+      if (q.program != rehab::v1::PROGRAM_UNSPECIFIED &&
+          e.program() != q.program)
+        return false;
+      return !q.open_only || IsOpenEnrollmentStatus(e.status());
+    });
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAuditEvents(
+      const AuditQuery& q) override {
+    std::vector<AuditEvent> out;
+    for (auto it = s_.audit.rbegin();
+         it != s_.audit.rend() && static_cast<int32_t>(out.size()) < q.limit;
+         ++it) {
+      const AuditEvent& e = *it;
+      if (q.before_seq != 0 && e.seq() >= q.before_seq) continue;
+      if (!q.patient_id.empty() && e.patient_id() != q.patient_id) continue;
+      if (!q.account_id.empty() && e.account_id() != q.account_id) continue;
+      const absl::Time time = FromProto(e.time());
+      if (q.start_time.has_value() && time < *q.start_time) continue;
+      if (q.end_time.has_value() && time >= *q.end_time) continue;
+      out.push_back(e);
+    }
+    return out;
+  }
+
+  absl::Status PutArea(Area& area) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!area.parent_id().empty() && !s_.areas.count(area.parent_id())) {
+      return MissingReference("area.parent_id names no stored area");
+    }
+    for (const auto& [id, other] : s_.areas) {
+      if (id != area.id() && other.code() == area.code()) {
+        return AlreadyExists("an area with this code exists");
+      }
+    }
+    area.set_change_seq(NextChange("areas", area.id()));
+    s_.areas[area.id()] = area;
+    return absl::OkStatus();
+  }
+
+  absl::Status PutFacility(Facility& facility) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.areas.count(facility.area_id())) {
+      return MissingReference("facility.area_id names no stored area");
+    }
+    facility.set_change_seq(NextChange("facilities", facility.id()));
+    s_.facilities[facility.id()] = facility;
+    return absl::OkStatus();
+  }
+
+  absl::Status PutPractitioner(Practitioner& p) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.facilities.count(p.facility_id())) {
+      return MissingReference(
+          "practitioner.facility_id names no stored facility");
+    }
+    p.set_change_seq(NextChange("practitioners", p.id()));
+    s_.practitioners[p.id()] = p;
+    return absl::OkStatus();
+  }
+
+  absl::Status PutAccount(
+      Account& account,
+      const std::optional<std::string>& password_hash) override {
+    RETURN_IF_ERROR(CheckWritable());
+    for (const auto& [id, other] : s_.accounts) {
+      if (id != account.id() && other.username() == account.username()) {
+        return AlreadyExists("the username is taken");
+      }
+    }
+    account.set_change_seq(NextChange("accounts", account.id()));
+    s_.accounts[account.id()] = account;
+    if (password_hash.has_value()) {
+      s_.password_hashes[account.id()] = *password_hash;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PutPatient(Patient& patient) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.areas.count(patient.area_id())) {
+      return MissingReference("patient.area_id names no stored area");
+    }
+    if (!patient.facility_id().empty() &&
+        !s_.facilities.count(patient.facility_id())) {
+      return MissingReference("patient.facility_id names no stored facility");
+    }
+    for (const auto& [id, other] : s_.patients) {
+      if (id == patient.id()) continue;
+      if (other.id_number() == patient.id_number()) {
+        return AlreadyExists("a patient with this ID number exists",
+                             kReasonDuplicateIdNumber);
+      }
+      if (!patient.disability_card_number().empty() &&
+          other.disability_card_number() == patient.disability_card_number()) {
+        return AlreadyExists(
+            "a patient with this disability card number exists");
+      }
+    }
+    patient.set_change_seq(NextChange("patients", patient.id()));
+    s_.patients[patient.id()] = patient;
+    return absl::OkStatus();
+  }
+
+  absl::Status PutEnrollment(Enrollment& enrollment) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.patients.count(enrollment.patient_id())) {
+      return MissingReference("enrollment.patient_id names no stored patient");
+    }
+    if (IsOpenEnrollmentStatus(enrollment.status())) {
+      std::optional<Enrollment> open =
+          OpenEnrollment(enrollment.patient_id(), enrollment.program());
+      if (open.has_value() && open->id() != enrollment.id()) {
+        return AlreadyExists(
+            "the patient already has an open enrollment in the program",
+            kReasonEnrollmentAlreadyOpen);
+      }
+    }
+    enrollment.set_change_seq(NextChange("enrollments", enrollment.id()));
+    s_.enrollments[enrollment.id()] = enrollment;
+    return absl::OkStatus();
+  }
+
+  absl::Status PutToken(const TokenRecord& token) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.accounts.count(token.account_id)) {
+      return MissingReference("token account names no stored account");
+    }
+    s_.tokens[token.token_hash] = token;
+    return absl::OkStatus();
+  }
+
+  absl::Status RevokeTokenFamily(const std::string& family_id) override {
+    RETURN_IF_ERROR(CheckWritable());
+    for (auto& [hash, token] : s_.tokens) {
+      if (token.family_id == family_id) token.revoked = true;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RevokeAccountTokens(const std::string& account_id) override {
+    RETURN_IF_ERROR(CheckWritable());
+    for (auto& [hash, token] : s_.tokens) {
+      if (token.account_id == account_id) token.revoked = true;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PutBreakGlassGrant(const BreakGlassGrant& grant) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.accounts.count(grant.account_id) ||
+        !s_.patients.count(grant.patient_id)) {
+      return MissingReference("the grant names no stored account or patient");
+    }
+    // One grant per account and patient; a new one replaces it.
+    s_.grants[{grant.account_id, grant.patient_id}] = grant;
+    return absl::OkStatus();
+  }
+
+  absl::Status AppendAudit(AuditEvent& event) override {
+    RETURN_IF_ERROR(CheckWritable());
+    event.set_seq(++s_.last_audit_seq);
+    s_.audit.push_back(event);
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status CheckWritable() const {
+    if (!writable_) {
+      return absl::FailedPreconditionError("write inside a read transaction");
+    }
+    return absl::OkStatus();
+  }
+
+  int64_t NextChange(const std::string& collection, const std::string& id) {
+    const int64_t seq = ++s_.last_change_seq;
+    s_.changes.push_back({seq, collection, id});
+    return seq;
+  }
+
+  // The code of area `area_id`; "" when there is no such area.
+  std::string AreaCode(const std::string& area_id) const {
+    auto it = s_.areas.find(area_id);
+    return it == s_.areas.end() ? std::string() : it->second.code();
+  }
+
+  std::optional<Enrollment> OpenEnrollment(const std::string& patient_id,
+                                           rehab::v1::Program program) const {
+    for (const auto& [id, e] : s_.enrollments) {
+      if (e.patient_id() == patient_id && e.program() == program &&
+          IsOpenEnrollmentStatus(e.status())) {
+        return e;
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool InScope(const Patient& p, const PatientScope& scope) const {
+    switch (scope.kind) {
+      case PatientScope::Kind::kAll:
+        return true;
+      case PatientScope::Kind::kNone:
+        return false;
+      case PatientScope::Kind::kAreaSubtree: {
+        // An empty code would be a prefix of every code; fail closed.
+        if (scope.area_code.empty()) return false;
+        const std::string code = AreaCode(p.area_id());
+        return !code.empty() && StartsWith(code, scope.area_code);
+      }
+      case PatientScope::Kind::kFacility:
+        return !scope.facility_id.empty() &&
+               p.facility_id() == scope.facility_id;
+      case PatientScope::Kind::kPatients:
+        return std::find(scope.patient_ids.begin(), scope.patient_ids.end(),
+                         p.id()) != scope.patient_ids.end();
+      case PatientScope::Kind::kPractitioner:
+        // No contracts exist yet, so no patient has an ACTIVE one.
+        return false;
+    }
+    return false;
+  }
+
+  FakeStore::State& s_;
+  const bool writable_;
+};
+
+}  // namespace
+
+FakeStore::FakeStore() : state_(std::make_shared<State>()) {}
+
+FakeStore::~FakeStore() = default;
+
+std::shared_ptr<const FakeStore::State> FakeStore::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return state_;
+}
+
+absl::Status FakeStore::Read(const std::function<absl::Status(ReadTxn&)>& fn) {
+  std::shared_ptr<const State> snapshot = Snapshot();
+  // A read transaction never writes (CheckWritable), so the shared snapshot
+  // is not modified through this pointer.
+  FakeTxn txn(const_cast<State*>(snapshot.get()), /*writable=*/false);
+  return fn(txn);
+}
+
+absl::Status FakeStore::Write(std::function<absl::Status(WriteTxn&)> fn) {
+  if (writing_store == this) {
+    return absl::InternalError("FakeStore: Write called inside a Write");
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (!write_failure_.ok()) return write_failure_;
+  }
+  absl::Status status;
+  {
+    absl::MutexLock writer(&write_mu_);
+    auto next = std::make_shared<State>(*Snapshot());
+    FakeTxn txn(next.get(), /*writable=*/true);
+    writing_store = this;
+    status = fn(txn);
+    writing_store = nullptr;
+    if (status.ok()) {
+      absl::MutexLock lock(&mu_);
+      state_ = std::move(next);
+      ++commit_count_;
+    }
+  }
+  std::vector<std::function<absl::Status(WriteTxn&)>> deferred;
+  {
+    absl::MutexLock lock(&mu_);
+    deferred.swap(deferred_);
+  }
+  for (auto& later : deferred) WriteAsync(std::move(later));
+  return status;
+}
+
+void FakeStore::WriteAsync(std::function<absl::Status(WriteTxn&)> fn) {
+  if (writing_store == this) {
+    absl::MutexLock lock(&mu_);
+    deferred_.push_back(std::move(fn));
+    return;
+  }
+  absl::Status status = Write(std::move(fn));
+  if (!status.ok()) {
+    log::Warn("fake_store_async_write_failed", {{"status", status.ToString()}});
+  }
+}
+
+void FakeStore::SetWriteFailure(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  write_failure_ = std::move(status);
+}
+
+std::vector<rehab::v1::AuditEvent> FakeStore::audit_events() const {
+  return Snapshot()->audit;
+}
+
+std::vector<FakeStore::Change> FakeStore::changes() const {
+  return Snapshot()->changes;
+}
+
+std::vector<TokenRecord> FakeStore::tokens() const {
+  std::vector<TokenRecord> out;
+  for (const auto& [hash, token] : Snapshot()->tokens) out.push_back(token);
+  return out;
+}
+
+int64_t FakeStore::commit_count() const {
+  absl::MutexLock lock(&mu_);
+  return commit_count_;
+}
+
+}  // namespace rehab

@@ -1,0 +1,122 @@
+// An in-memory Store for domain tests: every ReadTxn/WriteTxn method over
+// ordered maps, with the semantics the SQLite store gives them.
+//
+//   FakeStore store;
+//   ASSERT_TRUE(store.Write([&](WriteTxn& txn) {
+//     return txn.PutArea(county);
+//   }).ok());
+//
+// Semantics:
+//   - Read runs against the last committed state (a snapshot; later writes
+//     do not show through).
+//   - Write runs its function on a private copy of the state and publishes
+//     the copy only when the function returns OK, so a failing function
+//     leaves nothing behind. Writes are serialised.
+//   - WriteAsync runs the function synchronously as a Write, and logs a
+//     failure; when called from inside a Write's function on the same
+//     thread it runs right after that Write finishes.
+//   - Put* stamp `change_seq` from one counter and append to the change
+//     feed (see changes()). Unique keys are enforced as the schema does:
+//     area code, account username, patient ID number and card number, one
+//     open enrollment per patient and program (ALREADY_EXISTS, with the
+//     reasons the SQLite store gives). References are checked as its
+//     foreign keys are (FAILED_PRECONDITION): an area's parent, a
+//     facility's area, a practitioner's facility, a patient's area and
+//     (when set) facility, an enrollment's patient, a token's account, a
+//     grant's account and patient. One break-glass grant per account and
+//     patient (a new one replaces it); grants are listed by patient id.
+//   - PatientScope is applied in ListPatients, PatientInScope and
+//     ListEnrollments: kAll everything; kNone nothing; kAreaSubtree the
+//     patients whose area's code starts with `area_code` (an empty code
+//     matches nothing); kFacility home facility `facility_id`; kPatients
+//     exactly `patient_ids`; kPractitioner nothing yet (contracts do not
+//     exist, so no patient has an ACTIVE contract).
+//
+// Thread-safe.
+#ifndef REHAB_TESTS_SERVER_DOMAIN_FAKE_STORE_H_
+#define REHAB_TESTS_SERVER_DOMAIN_FAKE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "server/domain/store.h"
+
+namespace rehab {
+
+class FakeStore final : public Store {
+ public:
+  // One entry of the change feed.
+  struct Change {
+    int64_t change_seq = 0;
+    std::string collection;  // "areas", "facilities", "practitioners",
+                             // "accounts", "patients", "enrollments"
+    std::string id;
+  };
+
+  // Everything the store holds. Public so that the transactions (in the
+  // .cc) can work on it; tests read it through the accessors below.
+  struct State {
+    std::map<std::string, rehab::v1::Area> areas;  // by id
+    std::map<std::string, rehab::v1::Facility> facilities;
+    std::map<std::string, rehab::v1::Practitioner> practitioners;
+    std::map<std::string, rehab::v1::Account> accounts;
+    std::map<std::string, std::string> password_hashes;  // by account id
+    std::map<std::string, TokenRecord> tokens;           // by token hash
+    // By account id and patient id.
+    std::map<std::pair<std::string, std::string>, BreakGlassGrant> grants;
+    std::map<std::string, rehab::v1::Patient> patients;
+    std::map<std::string, rehab::v1::Enrollment> enrollments;
+    std::vector<rehab::v1::AuditEvent> audit;  // seq ascending
+    std::vector<Change> changes;               // change_seq ascending
+    int64_t last_change_seq = 0;
+    int64_t last_audit_seq = 0;
+  };
+
+  FakeStore();
+  ~FakeStore() override;
+
+  absl::Status Read(const std::function<absl::Status(ReadTxn&)>& fn) override;
+  absl::Status Write(std::function<absl::Status(WriteTxn&)> fn) override;
+  void WriteAsync(std::function<absl::Status(WriteTxn&)> fn) override;
+
+  // Fault injection: while `status` is not OK, Write and WriteAsync fail
+  // with it without running their function (as a full write queue or a
+  // shutting-down store would).
+  void SetWriteFailure(absl::Status status);
+
+  // The committed audit trail, seq ascending.
+  std::vector<rehab::v1::AuditEvent> audit_events() const;
+  // The committed change feed, change_seq ascending.
+  std::vector<Change> changes() const;
+  // Every committed token (tests check what is stored, e.g. no plain
+  // tokens).
+  std::vector<TokenRecord> tokens() const;
+  // Number of committed writes so far (each successful Write or WriteAsync).
+  int64_t commit_count() const;
+
+ private:
+  std::shared_ptr<const State> Snapshot() const;
+
+  // Serialises writers; held while a write function runs.
+  absl::Mutex write_mu_;
+  // Guards the published snapshot and the counters.
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const State> state_ ABSL_GUARDED_BY(mu_);
+  absl::Status write_failure_ ABSL_GUARDED_BY(mu_);
+  int64_t commit_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // WriteAsync calls made from inside a write function, run after it.
+  std::vector<std::function<absl::Status(WriteTxn&)>> deferred_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace rehab
+
+#endif  // REHAB_TESTS_SERVER_DOMAIN_FAKE_STORE_H_
