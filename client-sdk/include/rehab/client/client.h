@@ -1,0 +1,165 @@
+// rehab::client::Client: the online connection to rehabd.
+//
+// One Client per server and login. It holds the session (the access and
+// refresh tokens) and offers one typed call per API method: the request
+// message in, the response message (or an error) out. Every call has a
+// deadline (ClientOptions::default_deadline).
+//
+//   absl::StatusOr<std::unique_ptr<rehab::client::Client>> client =
+//       rehab::client::Client::Create(rehab::client::ClientOptions{});
+//   if (!client.ok()) return client.status();
+//   absl::StatusOr<rehab::v1::LoginResponse> login =
+//       (*client)->Login("doctor.wang", password);
+//   rehab::v1::LookupPatientRequest lookup;
+//   lookup.set_disability_card_number(card);
+//   absl::StatusOr<rehab::v1::Patient> patient =
+//       (*client)->LookupPatient(lookup);
+//
+// Errors: the server's status code and message, with its reason and field
+// violations readable through rehab/client/errors.h. A server that cannot
+// be reached is UNAVAILABLE; a call that ran out of time DEADLINE_EXCEEDED.
+// Both are safe to retry for reads and for creates (creates are idempotent
+// by id, so give the record an id before the first attempt).
+//
+// Tokens: when a call fails UNAUTHENTICATED because the access token has
+// expired (reason TOKEN_EXPIRED) and a refresh token is held, the client
+// exchanges the refresh token once and repeats the call once. Concurrent
+// calls that meet the expiry share one exchange. When the exchange itself
+// is refused (the refresh token expired or was revoked), the session is
+// cleared and the refusal returned: the user must log in again.
+//
+// This is the online part of the SDK. Writes that must survive days
+// without a network (the outbox), the local cache and the sync engine
+// (SyncService Push/Pull) are added beside it, over the same session.
+//
+// Thread-safe: any number of threads may call one Client at once.
+#ifndef REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_CLIENT_H_
+#define REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rehab/client/client_options.h"
+#include "rehab/client/session.h"
+#include "rehab/v1/admin.pb.h"
+#include "rehab/v1/auth.pb.h"
+#include "rehab/v1/directory.pb.h"
+#include "rehab/v1/patient.pb.h"
+
+namespace rehab::client {
+
+namespace internal {
+class AuthSession;
+class Stub;
+}  // namespace internal
+
+class Client final {
+ public:
+  // A client for `options.target`. The connection is made lazily (by the
+  // first call), so a server that is down is reported by the calls, as
+  // UNAVAILABLE, not here. INVALID_ARGUMENT for unusable options: an empty
+  // target, a non-positive deadline, a client certificate without its key
+  // (or the other way round).
+  static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
+
+  // A client over `stub`. Applications call Create(); this constructor is
+  // for the SDK's own tests, which pass a fake stub.
+  // REQUIRES: stub non-null; options valid (see Create).
+  Client(ClientOptions options, std::shared_ptr<internal::Stub> stub);
+  ~Client();
+
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const ClientOptions& options() const { return options_; }
+
+  // --- Session -------------------------------------------------------------
+
+  // Logs in and keeps the tokens returned (replacing any session held).
+  // UNAUTHENTICATED (reason BAD_CREDENTIALS or ACCOUNT_DISABLED) for a
+  // wrong name or password or a disabled account, RESOURCE_EXHAUSTED
+  // (reason LOGIN_RATE_LIMITED) after too many failures; the session held
+  // before is kept then.
+  absl::StatusOr<rehab::v1::LoginResponse> Login(const std::string& username,
+                                                 const std::string& password);
+
+  // Revokes the session on the server and forgets it here. The session is
+  // forgotten even when the server cannot be told (the status says so);
+  // the tokens then expire by themselves. OK when not logged in.
+  absl::Status Logout();
+
+  // Exchanges the refresh token for a new token pair now and keeps it.
+  // FAILED_PRECONDITION when no refresh token is held; a refusal
+  // (UNAUTHENTICATED) clears the session.
+  absl::StatusOr<rehab::v1::LoginResponse> RefreshToken();
+
+  // Adopts tokens saved from an earlier run (a tool that keeps its session
+  // in a file). Either may be empty.
+  void SetSession(std::string access_token, std::string refresh_token);
+
+  // The tokens held now (they change when a call refreshes them, so save
+  // them again after calls when they are kept across runs).
+  Session session() const;
+
+  // --- AuthService ---------------------------------------------------------
+
+  absl::StatusOr<rehab::v1::WhoAmIResponse> WhoAmI();
+  absl::StatusOr<rehab::v1::BreakGlassResponse> BreakGlass(
+      const rehab::v1::BreakGlassRequest& request);
+
+  // --- DirectoryService ----------------------------------------------------
+
+  absl::StatusOr<rehab::v1::Area> CreateArea(
+      const rehab::v1::CreateAreaRequest& request);
+  absl::StatusOr<rehab::v1::ListAreasResponse> ListAreas(
+      const rehab::v1::ListAreasRequest& request);
+  absl::StatusOr<rehab::v1::Facility> CreateFacility(
+      const rehab::v1::CreateFacilityRequest& request);
+  absl::StatusOr<rehab::v1::ListFacilitiesResponse> ListFacilities(
+      const rehab::v1::ListFacilitiesRequest& request);
+  absl::StatusOr<rehab::v1::Practitioner> CreatePractitioner(
+      const rehab::v1::CreatePractitionerRequest& request);
+  absl::StatusOr<rehab::v1::ListPractitionersResponse> ListPractitioners(
+      const rehab::v1::ListPractitionersRequest& request);
+  absl::StatusOr<rehab::v1::Account> CreateAccount(
+      const rehab::v1::CreateAccountRequest& request);
+  absl::StatusOr<rehab::v1::ListAccountsResponse> ListAccounts(
+      const rehab::v1::ListAccountsRequest& request);
+  absl::StatusOr<rehab::v1::Account> DisableAccount(
+      const rehab::v1::DisableAccountRequest& request);
+
+  // --- PatientService ------------------------------------------------------
+
+  absl::StatusOr<rehab::v1::Patient> CreatePatient(
+      const rehab::v1::CreatePatientRequest& request);
+  absl::StatusOr<rehab::v1::Patient> GetPatient(
+      const rehab::v1::GetPatientRequest& request);
+  absl::StatusOr<rehab::v1::Patient> UpdatePatient(
+      const rehab::v1::UpdatePatientRequest& request);
+  absl::StatusOr<rehab::v1::ListPatientsResponse> ListPatients(
+      const rehab::v1::ListPatientsRequest& request);
+  absl::StatusOr<rehab::v1::Patient> LookupPatient(
+      const rehab::v1::LookupPatientRequest& request);
+  absl::StatusOr<rehab::v1::Enrollment> CreateEnrollment(
+      const rehab::v1::CreateEnrollmentRequest& request);
+  absl::StatusOr<rehab::v1::Enrollment> EndEnrollment(
+      const rehab::v1::EndEnrollmentRequest& request);
+  absl::StatusOr<rehab::v1::ListEnrollmentsResponse> ListEnrollments(
+      const rehab::v1::ListEnrollmentsRequest& request);
+
+  // --- AdminService --------------------------------------------------------
+
+  absl::StatusOr<rehab::v1::ListAuditEventsResponse> ListAuditEvents(
+      const rehab::v1::ListAuditEventsRequest& request);
+
+ private:
+  const ClientOptions options_;
+  const std::shared_ptr<internal::Stub> stub_;
+  const std::unique_ptr<internal::AuthSession> auth_;
+};
+
+}  // namespace rehab::client
+
+#endif  // REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_CLIENT_H_

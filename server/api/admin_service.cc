@@ -1,0 +1,30 @@
+#include "server/api/admin_service.h"
+
+namespace rehab {
+namespace {
+
+namespace v1 = ::rehab::v1;
+
+constexpr RpcMethod kListAuditEvents{"rehab.v1.AdminService/ListAuditEvents",
+                                     Authentication::kRequired,
+                                     AuditPolicy::kAlways};
+
+}  // namespace
+
+AdminService::AdminService(const CallContext* calls, AdminManager* admin)
+    : calls_(calls), admin_(admin) {}
+
+grpc::ServerUnaryReactor* AdminService::ListAuditEvents(
+    grpc::CallbackServerContext* context,
+    const v1::ListAuditEventsRequest* request,
+    v1::ListAuditEventsResponse* response) {
+  return calls_->Serve(context, kListAuditEvents, request, response,
+                       [this](Call& call, const v1::ListAuditEventsRequest& r,
+                              v1::ListAuditEventsResponse* out) {
+                         call.audit_patient_id = AuditText(r.patient_id());
+                         return SetResponse(
+                             admin_->ListAuditEvents(call.caller, r), out);
+                       });
+}
+
+}  // namespace rehab

@@ -1,0 +1,953 @@
+#include "server/storage/sqlite_txn.h"
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/dates.h"
+#include "server/common/errors.h"
+#include "server/common/log.h"
+#include "server/common/status_macros.h"
+#include "server/domain/validation.h"
+
+namespace rehab::storage {
+namespace {
+
+using ::rehab::v1::Account;
+using ::rehab::v1::Area;
+using ::rehab::v1::AuditEvent;
+using ::rehab::v1::Enrollment;
+using ::rehab::v1::Facility;
+using ::rehab::v1::Patient;
+using ::rehab::v1::Practitioner;
+
+// Collection names of the change feed (as the sync protocol names them).
+constexpr char kAreas[] = "areas";
+constexpr char kFacilities[] = "facilities";
+constexpr char kPractitioners[] = "practitioners";
+constexpr char kAccounts[] = "accounts";
+constexpr char kPatients[] = "patients";
+constexpr char kEnrollments[] = "enrollments";
+
+// ChangeKind of the sync protocol (DESIGN.md section 6): CHANGE_KIND_UPSERT.
+constexpr int64_t kChangeKindUpsert = 1;
+
+// --- The change counter and the feed ---
+
+constexpr char kSelectChangeSeq[] =
+    "SELECT value FROM meta WHERE key = 'change_seq'";
+constexpr char kUpdateChangeSeq[] =
+    "UPDATE meta SET value = ? WHERE key = 'change_seq'";
+constexpr char kUpsertChange[] =
+    "INSERT INTO changes (change_seq, collection, record_id, kind, patient_id) "
+    "VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (collection, record_id) DO UPDATE SET "
+    "change_seq = excluded.change_seq, kind = excluded.kind, "
+    "patient_id = excluded.patient_id";
+
+// --- Areas ---
+
+constexpr char kSelectAreaById[] = "SELECT body FROM areas WHERE id = ?";
+constexpr char kSelectAreaByCode[] = "SELECT body FROM areas WHERE code = ?";
+constexpr char kSelectAreaCode[] = "SELECT code FROM areas WHERE id = ?";
+constexpr char kUpsertArea[] =
+    "INSERT INTO areas (id, version, create_time, update_time, change_seq, "
+    "author, device_id, code, parent_id, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, code = excluded.code, "
+    "parent_id = excluded.parent_id, body = excluded.body";
+constexpr char kUpdateFacilityAreaCodes[] =
+    "UPDATE facilities SET area_code = ? WHERE area_id = ?";
+constexpr char kUpdatePatientAreaCodes[] =
+    "UPDATE patients SET area_code = ? WHERE area_id = ?";
+constexpr char kListAreas[] = "SELECT body FROM areas WHERE code > ?";
+constexpr char kAreaParentIs[] = " AND parent_id = ?";
+constexpr char kOrderAreas[] = " ORDER BY code LIMIT ?";
+
+// --- Facilities ---
+
+constexpr char kSelectFacilityById[] =
+    "SELECT body FROM facilities WHERE id = ?";
+constexpr char kUpsertFacility[] =
+    "INSERT INTO facilities (id, version, create_time, update_time, "
+    "change_seq, author, device_id, area_id, area_code, type, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, area_id = excluded.area_id, "
+    "area_code = excluded.area_code, type = excluded.type, "
+    "body = excluded.body";
+constexpr char kListFacilities[] = "SELECT body FROM facilities WHERE id > ?";
+constexpr char kFacilityAreaCodeAtLeast[] = " AND area_code >= ?";
+constexpr char kFacilityAreaCodeBelow[] = " AND area_code < ?";
+constexpr char kFacilityTypeIs[] = " AND type = ?";
+constexpr char kOrderById[] = " ORDER BY id LIMIT ?";
+
+// --- Practitioners ---
+
+constexpr char kSelectPractitionerById[] =
+    "SELECT body FROM practitioners WHERE id = ?";
+constexpr char kUpsertPractitioner[] =
+    "INSERT INTO practitioners (id, version, create_time, update_time, "
+    "change_seq, author, device_id, facility_id, kind, team, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, facility_id = excluded.facility_id, "
+    "kind = excluded.kind, team = excluded.team, body = excluded.body";
+constexpr char kListPractitioners[] =
+    "SELECT body FROM practitioners WHERE id > ?";
+constexpr char kPractitionerFacilityIs[] = " AND facility_id = ?";
+constexpr char kPractitionerKindIs[] = " AND kind = ?";
+constexpr char kPractitionerTeamIs[] = " AND team = ?";
+
+// --- Accounts ---
+
+constexpr char kSelectAccountById[] = "SELECT body FROM accounts WHERE id = ?";
+constexpr char kSelectAccountByUsername[] =
+    "SELECT body FROM accounts WHERE username = ?";
+constexpr char kSelectPasswordHash[] =
+    "SELECT password_hash FROM accounts WHERE id = ?";
+// A NULL password_hash keeps the stored one.
+constexpr char kUpsertAccount[] =
+    "INSERT INTO accounts (id, version, create_time, update_time, "
+    "change_seq, author, device_id, username, role, scope_id, state, "
+    "password_hash, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, username = excluded.username, "
+    "role = excluded.role, scope_id = excluded.scope_id, "
+    "state = excluded.state, "
+    "password_hash = COALESCE(excluded.password_hash, accounts.password_hash), "
+    "body = excluded.body";
+constexpr char kListAccounts[] = "SELECT body FROM accounts WHERE username > ?";
+constexpr char kAccountRoleIs[] = " AND role = ?";
+constexpr char kAccountScopeIs[] = " AND scope_id = ?";
+constexpr char kOrderAccounts[] = " ORDER BY username LIMIT ?";
+
+// --- Tokens and break-glass grants ---
+
+constexpr char kSelectToken[] =
+    "SELECT kind, account_id, family_id, device_id, issue_time, expire_time, "
+    "revoked FROM tokens WHERE token_hash = ?";
+constexpr char kUpsertToken[] =
+    "INSERT INTO tokens (token_hash, kind, account_id, family_id, device_id, "
+    "issue_time, expire_time, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (token_hash) DO UPDATE SET kind = excluded.kind, "
+    "account_id = excluded.account_id, family_id = excluded.family_id, "
+    "device_id = excluded.device_id, issue_time = excluded.issue_time, "
+    "expire_time = excluded.expire_time, revoked = excluded.revoked";
+constexpr char kRevokeFamily[] =
+    "UPDATE tokens SET revoked = 1 WHERE family_id = ? AND revoked = 0";
+constexpr char kRevokeAccount[] =
+    "UPDATE tokens SET revoked = 1 WHERE account_id = ? AND revoked = 0";
+constexpr char kUpsertGrant[] =
+    "INSERT INTO break_glass (account_id, patient_id, reason, expire_time) "
+    "VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (account_id, patient_id) DO UPDATE SET "
+    "reason = excluded.reason, expire_time = excluded.expire_time";
+constexpr char kListGrants[] =
+    "SELECT patient_id, reason, expire_time FROM break_glass "
+    "WHERE account_id = ? AND expire_time > ? ORDER BY patient_id";
+
+// --- Patients ---
+
+constexpr char kSelectPatientById[] = "SELECT body FROM patients WHERE id = ?";
+constexpr char kSelectPatientByIdNumber[] =
+    "SELECT body FROM patients WHERE id_number = ?";
+constexpr char kSelectPatientByCard[] =
+    "SELECT body FROM patients WHERE card_number = ?";
+constexpr char kSelectOtherPatientWithIdNumber[] =
+    "SELECT 1 FROM patients WHERE id_number = ? AND id <> ?";
+constexpr char kCountPatients[] = "SELECT COUNT(*) FROM patients";
+constexpr char kUpsertPatient[] =
+    "INSERT INTO patients (id, version, create_time, update_time, "
+    "change_seq, author, device_id, id_number, card_number, name, area_id, "
+    "area_code, facility_id, category, grade, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, id_number = excluded.id_number, "
+    "card_number = excluded.card_number, name = excluded.name, "
+    "area_id = excluded.area_id, area_code = excluded.area_code, "
+    "facility_id = excluded.facility_id, category = excluded.category, "
+    "grade = excluded.grade, body = excluded.body";
+constexpr char kListPatients[] = "SELECT p.body FROM patients p WHERE p.id > ?";
+constexpr char kPatientIs[] = "SELECT 1 FROM patients p WHERE p.id = ?";
+constexpr char kPatientAreaCodeAtLeast[] = " AND p.area_code >= ?";
+constexpr char kPatientAreaCodeBelow[] = " AND p.area_code < ?";
+// The same, with the area code index ruled out (unary +): for a county-wide
+// prefix, which holds most patients, walking the id order and stopping at
+// the page's end beats collecting and sorting the whole county per page.
+constexpr char kPatientAreaCodeAtLeastScan[] = " AND +p.area_code >= ?";
+constexpr char kPatientAreaCodeBelowScan[] = " AND +p.area_code < ?";
+// Codes this short name a county (DOMAIN.md: county 6 digits).
+constexpr size_t kCountyCodeLength = 6;
+constexpr char kPatientFacilityIs[] = " AND p.facility_id = ?";
+constexpr char kPatientIdIn[] = " AND p.id IN (";
+constexpr char kPatientCategoryIs[] = " AND p.category = ?";
+constexpr char kPatientGradeIs[] = " AND p.grade = ?";
+constexpr char kPatientInProgram[] =
+    " AND EXISTS (SELECT 1 FROM enrollments e WHERE e.patient_id = p.id "
+    "AND e.program = ? AND e.open = 1)";
+constexpr char kPatientNameAtLeast[] = " AND p.name >= ?";
+constexpr char kPatientNameBelow[] = " AND p.name < ?";
+constexpr char kOrderPatients[] = " ORDER BY p.id LIMIT ?";
+
+// --- Enrollments ---
+
+constexpr char kSelectEnrollmentById[] =
+    "SELECT body FROM enrollments WHERE id = ?";
+constexpr char kSelectOpenEnrollment[] =
+    "SELECT body FROM enrollments "
+    "WHERE patient_id = ? AND program = ? AND open = 1";
+constexpr char kUpsertEnrollment[] =
+    "INSERT INTO enrollments (id, version, create_time, update_time, "
+    "change_seq, author, device_id, patient_id, program, status, open, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, patient_id = excluded.patient_id, "
+    "program = excluded.program, status = excluded.status, "
+    "open = excluded.open, body = excluded.body";
+constexpr char kListEnrollments[] =
+    "SELECT e.body FROM enrollments e JOIN patients p ON p.id = e.patient_id "
+    "WHERE e.id > ?";
+constexpr char kEnrollmentPatientIs[] = " AND e.patient_id = ?";
+constexpr char kEnrollmentProgramIs[] = " AND e.program = ?";
+constexpr char kEnrollmentOpen[] = " AND e.open = 1";
+constexpr char kOrderEnrollments[] = " ORDER BY e.id LIMIT ?";
+
+// --- Audit ---
+
+constexpr char kInsertAudit[] =
+    "INSERT INTO audit (time, account_id, username, method, patient_id, "
+    "outcome, peer, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kListAudit[] =
+    "SELECT seq, time, account_id, username, method, patient_id, outcome, "
+    "peer, detail FROM audit WHERE seq < ?";
+constexpr char kAuditPatientIs[] = " AND patient_id = ?";
+constexpr char kAuditAccountIs[] = " AND account_id = ?";
+constexpr char kAuditTimeAtLeast[] = " AND time >= ?";
+constexpr char kAuditTimeBefore[] = " AND time < ?";
+constexpr char kOrderAudit[] = " ORDER BY seq DESC LIMIT ?";
+
+// --- Helpers ---
+
+int64_t Micros(const google::protobuf::Timestamp& ts) {
+  return rehab::ToUnixMicros(FromProto(ts));
+}
+
+// The smallest string greater than every string that starts with `prefix`
+// (byte order); nullopt when there is none (a prefix of only 0xff bytes).
+std::optional<std::string> PrefixUpperBound(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) {
+    prefix.pop_back();
+  }
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() =
+      static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+// A SELECT assembled from the fixed fragments above, with its arguments in
+// placeholder order.
+struct SqlQuery {
+  std::string sql;
+  std::vector<std::variant<int64_t, std::string>> args;
+
+  explicit SqlQuery(const char* base) : sql(base) {}
+  void Add(const char* fragment) { sql += fragment; }
+  void Add(const char* fragment, int64_t value) {
+    sql += fragment;
+    args.emplace_back(value);
+  }
+  void Add(const char* fragment, const std::string& value) {
+    sql += fragment;
+    args.emplace_back(value);
+  }
+  // `column >= prefix AND column < upper bound`: a prefix match that an
+  // index serves and that treats '%' and '_' as the characters they are.
+  void AddPrefix(const char* at_least, const char* below,
+                 const std::string& prefix) {
+    Add(at_least, prefix);
+    std::optional<std::string> upper = PrefixUpperBound(prefix);
+    if (upper.has_value()) Add(below, *upper);
+  }
+};
+
+void BindArgs(Statement& statement, const SqlQuery& query) {
+  for (size_t i = 0; i < query.args.size(); ++i) {
+    const int index = static_cast<int>(i);
+    if (const int64_t* number = std::get_if<int64_t>(&query.args[i])) {
+      statement.BindInt64(index, *number);
+    } else {
+      statement.BindText(index, std::get<std::string>(query.args[i]));
+    }
+  }
+}
+
+// Appends the condition that `p.area_code` starts with `prefix`, choosing
+// the plan by how much of the registry the prefix is likely to cover.
+void AddPatientAreaPrefix(const std::string& prefix, SqlQuery& query) {
+  if (prefix.size() <= kCountyCodeLength) {
+    query.AddPrefix(kPatientAreaCodeAtLeastScan, kPatientAreaCodeBelowScan,
+                    prefix);
+  } else {
+    query.AddPrefix(kPatientAreaCodeAtLeast, kPatientAreaCodeBelow, prefix);
+  }
+}
+
+// Appends the condition of `scope` on patients aliased `p`; false when the
+// scope admits no patient at all (the query need not run).
+bool AddScope(const PatientScope& scope, SqlQuery& query) {
+  switch (scope.kind) {
+    case PatientScope::Kind::kAll:
+      return true;
+    case PatientScope::Kind::kNone:
+      return false;
+    case PatientScope::Kind::kAreaSubtree:
+      // An empty code is a prefix of every code; fail closed.
+      if (scope.area_code.empty()) return false;
+      AddPatientAreaPrefix(scope.area_code, query);
+      return true;
+    case PatientScope::Kind::kFacility:
+      if (scope.facility_id.empty()) return false;
+      query.Add(kPatientFacilityIs, scope.facility_id);
+      return true;
+    case PatientScope::Kind::kPatients:
+      if (scope.patient_ids.empty()) return false;
+      query.Add(kPatientIdIn);
+      for (size_t i = 0; i < scope.patient_ids.size(); ++i) {
+        query.Add(i == 0 ? "?" : ", ?", scope.patient_ids[i]);
+      }
+      query.Add(")");
+      return true;
+    case PatientScope::Kind::kPractitioner:
+      // Family-doctor contracts are not stored yet, so no patient has an
+      // ACTIVE contract with anyone.
+      return false;
+  }
+  return false;
+}
+
+absl::Status ParseBody(std::string_view body,
+                       google::protobuf::Message& record) {
+  if (!record.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    log::Error("storage_record_unreadable", {{"type", record.GetTypeName()}});
+    return absl::InternalError("storage error: a stored record is unreadable");
+  }
+  return absl::OkStatus();
+}
+
+// The record whose body the single-row query `sql` (one text argument)
+// returns, or nullopt.
+template <typename Record>
+absl::StatusOr<std::optional<Record>> GetOne(Connection* connection,
+                                             const char* sql,
+                                             const std::string& key) {
+  ASSIGN_OR_RETURN(Statement statement, connection->GetCachedStatement(sql));
+  statement.BindText(0, key);
+  ASSIGN_OR_RETURN(bool row, statement.Step());
+  if (!row) return std::optional<Record>();
+  Record record;
+  RETURN_IF_ERROR(ParseBody(statement.ColumnBlobView(0), record));
+  return std::optional<Record>(std::move(record));
+}
+
+// Every row of `query` (with `limit` appended as the last argument) read by
+// `read_row(statement, row)`.
+template <typename Row, typename ReadRow>
+absl::StatusOr<std::vector<Row>> ListRows(Connection* connection,
+                                          SqlQuery& query, const char* order,
+                                          int32_t limit, ReadRow read_row) {
+  std::vector<Row> rows;
+  if (limit <= 0) return rows;
+  query.Add(order, static_cast<int64_t>(limit));
+  ASSIGN_OR_RETURN(Statement statement,
+                   connection->GetCachedStatement(query.sql));
+  BindArgs(statement, query);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) break;
+    Row& row = rows.emplace_back();
+    RETURN_IF_ERROR(read_row(statement, row));
+  }
+  return rows;
+}
+
+// The records whose bodies `query` returns in its first column.
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ListBodies(Connection* connection,
+                                               SqlQuery& query,
+                                               const char* order,
+                                               int32_t limit) {
+  return ListRows<Record>(connection, query, order, limit,
+                          [](const Statement& statement, Record& record) {
+                            return ParseBody(statement.ColumnBlobView(0),
+                                             record);
+                          });
+}
+
+// Binds the common resource columns (the first seven placeholders of every
+// record upsert).
+template <typename Record>
+void BindCommon(Statement& statement, const Record& record) {
+  statement.BindText(0, record.id());
+  statement.BindInt64(1, record.version());
+  statement.BindInt64(2, Micros(record.create_time()));
+  statement.BindInt64(3, Micros(record.update_time()));
+  statement.BindInt64(4, record.change_seq());
+  statement.BindText(5, record.author());
+  statement.BindText(6, record.device_id());
+}
+constexpr int kCommonColumns = 7;
+
+// Gives a constraint failure of a Put its meaning: ALREADY_EXISTS with
+// `duplicate` and `reason`; FAILED_PRECONDITION with `missing_reference`.
+absl::Status Explain(absl::Status status, const char* duplicate,
+                     const char* reason, const char* missing_reference) {
+  if (absl::IsAlreadyExists(status)) {
+    return ErrorWithReason(absl::StatusCode::kAlreadyExists, duplicate, reason);
+  }
+  if (absl::IsFailedPrecondition(status)) {
+    return absl::FailedPreconditionError(missing_reference);
+  }
+  return status;
+}
+
+}  // namespace
+
+// --- Change feed ---
+
+absl::StatusOr<int64_t> SqliteTxn::NextChangeSeq() {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectChangeSeq));
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) {
+    log::Error("storage_change_counter_missing", {});
+    return absl::InternalError("storage error: change counter missing");
+  }
+  return select.ColumnInt64(0) + 1;
+}
+
+absl::Status SqliteTxn::RecordChange(const char* collection,
+                                     const std::string& id, int64_t change_seq,
+                                     const std::string& patient_id) {
+  {
+    ASSIGN_OR_RETURN(Statement update,
+                     connection_->GetCachedStatement(kUpdateChangeSeq));
+    update.BindInt64(0, change_seq);
+    RETURN_IF_ERROR(update.Run());
+  }
+  ASSIGN_OR_RETURN(Statement upsert,
+                   connection_->GetCachedStatement(kUpsertChange));
+  upsert.BindInt64(0, change_seq);
+  upsert.BindText(1, collection);
+  upsert.BindText(2, id);
+  upsert.BindInt64(3, kChangeKindUpsert);
+  upsert.BindTextOrNull(4, patient_id);
+  return upsert.Run();
+}
+
+absl::StatusOr<std::string> SqliteTxn::AreaCodeOf(const std::string& area_id,
+                                                  const char* field) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectAreaCode));
+  select.BindText(0, area_id);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, " names no stored area"));
+  }
+  return select.ColumnText(0);
+}
+
+template <typename Record, typename BindRest>
+absl::Status SqliteTxn::PutRecord(const char* upsert_sql,
+                                  const char* collection, Record& record,
+                                  const std::string& patient_id,
+                                  BindRest bind_rest) {
+  ASSIGN_OR_RETURN(const int64_t seq, NextChangeSeq());
+  const int64_t old_seq = record.change_seq();
+  record.set_change_seq(seq);
+  absl::Status status;
+  if (!record.SerializeToString(&body_)) {
+    log::Error("storage_serialize_failed", {{"type", record.GetTypeName()}});
+    status = absl::InternalError("storage error: cannot serialise a record");
+  } else {
+    absl::StatusOr<Statement> upsert =
+        connection_->GetCachedStatement(upsert_sql);
+    if (upsert.ok()) {
+      BindCommon(*upsert, record);
+      const int bound = bind_rest(*upsert);
+      upsert->BindBlob(kCommonColumns + bound, body_);
+      status = upsert->Run();
+    } else {
+      status = upsert.status();
+    }
+  }
+  if (status.ok()) {
+    status = RecordChange(collection, record.id(), seq, patient_id);
+  }
+  // A failed write leaves the caller's record as it came.
+  if (!status.ok()) record.set_change_seq(old_seq);
+  return status;
+}
+
+// --- Areas ---
+
+absl::StatusOr<std::optional<Area>> SqliteTxn::GetArea(const std::string& id) {
+  return GetOne<Area>(connection_, kSelectAreaById, id);
+}
+
+absl::StatusOr<std::optional<Area>> SqliteTxn::GetAreaByCode(
+    const std::string& code) {
+  return GetOne<Area>(connection_, kSelectAreaByCode, code);
+}
+
+absl::StatusOr<std::vector<Area>> SqliteTxn::ListAreas(const AreaQuery& q) {
+  SqlQuery query(kListAreas);
+  query.args.emplace_back(q.after_code);
+  if (!q.parent_id.empty()) query.Add(kAreaParentIs, q.parent_id);
+  return ListBodies<Area>(connection_, query, kOrderAreas, q.limit);
+}
+
+absl::Status SqliteTxn::PutArea(Area& area) {
+  std::optional<std::string> old_code;
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     connection_->GetCachedStatement(kSelectAreaCode));
+    select.BindText(0, area.id());
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (row) old_code = select.ColumnText(0);
+  }
+  RETURN_IF_ERROR(Explain(
+      PutRecord(kUpsertArea, kAreas, area, "",
+                [&](Statement& upsert) {
+                  upsert.BindText(kCommonColumns + 0, area.code());
+                  upsert.BindTextOrNull(kCommonColumns + 1, area.parent_id());
+                  return 2;
+                }),
+      "an area with this code exists", kReasonAlreadyExists,
+      "area.parent_id names no stored area"));
+  if (old_code.has_value() && *old_code != area.code()) {
+    for (const char* sql :
+         {kUpdateFacilityAreaCodes, kUpdatePatientAreaCodes}) {
+      ASSIGN_OR_RETURN(Statement update, connection_->GetCachedStatement(sql));
+      update.BindText(0, area.code());
+      update.BindText(1, area.id());
+      RETURN_IF_ERROR(update.Run());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// --- Facilities ---
+
+absl::StatusOr<std::optional<Facility>> SqliteTxn::GetFacility(
+    const std::string& id) {
+  return GetOne<Facility>(connection_, kSelectFacilityById, id);
+}
+
+absl::StatusOr<std::vector<Facility>> SqliteTxn::ListFacilities(
+    const FacilityQuery& q) {
+  SqlQuery query(kListFacilities);
+  query.args.emplace_back(q.after_id);
+  if (!q.area_code_prefix.empty()) {
+    query.AddPrefix(kFacilityAreaCodeAtLeast, kFacilityAreaCodeBelow,
+                    q.area_code_prefix);
+  }
+  if (q.type != rehab::v1::FACILITY_TYPE_UNSPECIFIED) {
+    query.Add(kFacilityTypeIs, static_cast<int64_t>(q.type));
+  }
+  return ListBodies<Facility>(connection_, query, kOrderById, q.limit);
+}
+
+absl::Status SqliteTxn::PutFacility(Facility& facility) {
+  ASSIGN_OR_RETURN(const std::string area_code,
+                   AreaCodeOf(facility.area_id(), "facility.area_id"));
+  return Explain(
+      PutRecord(kUpsertFacility, kFacilities, facility, "",
+                [&](Statement& upsert) {
+                  upsert.BindText(kCommonColumns + 0, facility.area_id());
+                  upsert.BindText(kCommonColumns + 1, area_code);
+                  upsert.BindInt64(kCommonColumns + 2, facility.type());
+                  return 3;
+                }),
+      "the facility already exists", kReasonAlreadyExists,
+      "facility.area_id names no stored area");
+}
+
+// --- Practitioners ---
+
+absl::StatusOr<std::optional<Practitioner>> SqliteTxn::GetPractitioner(
+    const std::string& id) {
+  return GetOne<Practitioner>(connection_, kSelectPractitionerById, id);
+}
+
+absl::StatusOr<std::vector<Practitioner>> SqliteTxn::ListPractitioners(
+    const PractitionerQuery& q) {
+  SqlQuery query(kListPractitioners);
+  query.args.emplace_back(q.after_id);
+  if (!q.facility_id.empty()) query.Add(kPractitionerFacilityIs, q.facility_id);
+  if (q.kind != rehab::v1::PRACTITIONER_KIND_UNSPECIFIED) {
+    query.Add(kPractitionerKindIs, static_cast<int64_t>(q.kind));
+  }
+  if (!q.team.empty()) query.Add(kPractitionerTeamIs, q.team);
+  return ListBodies<Practitioner>(connection_, query, kOrderById, q.limit);
+}
+
+absl::Status SqliteTxn::PutPractitioner(Practitioner& p) {
+  return Explain(
+      PutRecord(kUpsertPractitioner, kPractitioners, p, "",
+                [&](Statement& upsert) {
+                  upsert.BindText(kCommonColumns + 0, p.facility_id());
+                  upsert.BindInt64(kCommonColumns + 1, p.kind());
+                  upsert.BindTextOrNull(kCommonColumns + 2, p.team());
+                  return 3;
+                }),
+      "the practitioner already exists", kReasonAlreadyExists,
+      "practitioner.facility_id names no stored facility");
+}
+
+// --- Accounts ---
+
+absl::StatusOr<std::optional<Account>> SqliteTxn::GetAccount(
+    const std::string& id) {
+  return GetOne<Account>(connection_, kSelectAccountById, id);
+}
+
+absl::StatusOr<std::optional<Account>> SqliteTxn::GetAccountByUsername(
+    const std::string& username) {
+  return GetOne<Account>(connection_, kSelectAccountByUsername, username);
+}
+
+absl::StatusOr<std::vector<Account>> SqliteTxn::ListAccounts(
+    const AccountQuery& q) {
+  SqlQuery query(kListAccounts);
+  query.args.emplace_back(q.after_username);
+  if (q.role != rehab::v1::ROLE_UNSPECIFIED) {
+    query.Add(kAccountRoleIs, static_cast<int64_t>(q.role));
+  }
+  if (!q.scope_id.empty()) query.Add(kAccountScopeIs, q.scope_id);
+  return ListBodies<Account>(connection_, query, kOrderAccounts, q.limit);
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteTxn::GetPasswordHash(
+    const std::string& account_id) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectPasswordHash));
+  select.BindText(0, account_id);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row || select.ColumnIsNull(0)) return std::optional<std::string>();
+  return std::optional<std::string>(select.ColumnText(0));
+}
+
+absl::Status SqliteTxn::PutAccount(
+    Account& account, const std::optional<std::string>& password_hash) {
+  return Explain(
+      PutRecord(kUpsertAccount, kAccounts, account, "",
+                [&](Statement& upsert) {
+                  upsert.BindText(kCommonColumns + 0, account.username());
+                  upsert.BindInt64(kCommonColumns + 1, account.role());
+                  upsert.BindTextOrNull(kCommonColumns + 2, account.scope_id());
+                  upsert.BindInt64(kCommonColumns + 3, account.state());
+                  if (password_hash.has_value()) {
+                    upsert.BindText(kCommonColumns + 4, *password_hash);
+                  } else {
+                    upsert.BindNull(kCommonColumns + 4);
+                  }
+                  return 5;
+                }),
+      "the username is taken", kReasonAlreadyExists,
+      "a record the account refers to does not exist");
+}
+
+// --- Tokens and break-glass grants ---
+
+absl::StatusOr<std::optional<TokenRecord>> SqliteTxn::GetToken(
+    const std::string& token_hash) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectToken));
+  select.BindBlob(0, token_hash);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return std::optional<TokenRecord>();
+  TokenRecord token;
+  token.token_hash = token_hash;
+  token.kind =
+      select.ColumnInt64(0) == static_cast<int64_t>(TokenRecord::Kind::kRefresh)
+          ? TokenRecord::Kind::kRefresh
+          : TokenRecord::Kind::kAccess;
+  token.account_id = select.ColumnText(1);
+  token.family_id = select.ColumnText(2);
+  token.device_id = select.ColumnText(3);
+  token.issue_time = FromUnixMicros(select.ColumnInt64(4));
+  token.expire_time = FromUnixMicros(select.ColumnInt64(5));
+  token.revoked = select.ColumnBool(6);
+  return std::optional<TokenRecord>(std::move(token));
+}
+
+absl::Status SqliteTxn::PutToken(const TokenRecord& token) {
+  ASSIGN_OR_RETURN(Statement upsert,
+                   connection_->GetCachedStatement(kUpsertToken));
+  upsert.BindBlob(0, token.token_hash);
+  upsert.BindInt64(1, static_cast<int64_t>(token.kind));
+  upsert.BindText(2, token.account_id);
+  upsert.BindText(3, token.family_id);
+  upsert.BindText(4, token.device_id);
+  upsert.BindInt64(5, rehab::ToUnixMicros(token.issue_time));
+  upsert.BindInt64(6, rehab::ToUnixMicros(token.expire_time));
+  upsert.BindBool(7, token.revoked);
+  return Explain(upsert.Run(), "the token already exists", kReasonAlreadyExists,
+                 "token account names no stored account");
+}
+
+absl::Status SqliteTxn::RevokeTokenFamily(const std::string& family_id) {
+  ASSIGN_OR_RETURN(Statement update,
+                   connection_->GetCachedStatement(kRevokeFamily));
+  update.BindText(0, family_id);
+  return update.Run();
+}
+
+absl::Status SqliteTxn::RevokeAccountTokens(const std::string& account_id) {
+  ASSIGN_OR_RETURN(Statement update,
+                   connection_->GetCachedStatement(kRevokeAccount));
+  update.BindText(0, account_id);
+  return update.Run();
+}
+
+absl::Status SqliteTxn::PutBreakGlassGrant(const BreakGlassGrant& grant) {
+  ASSIGN_OR_RETURN(Statement upsert,
+                   connection_->GetCachedStatement(kUpsertGrant));
+  upsert.BindText(0, grant.account_id);
+  upsert.BindText(1, grant.patient_id);
+  upsert.BindText(2, grant.reason);
+  upsert.BindInt64(3, rehab::ToUnixMicros(grant.expire_time));
+  return Explain(upsert.Run(), "the grant already exists", kReasonAlreadyExists,
+                 "the grant names no stored account or patient");
+}
+
+absl::StatusOr<std::vector<BreakGlassGrant>> SqliteTxn::ListBreakGlassGrants(
+    const std::string& account_id, absl::Time now) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kListGrants));
+  select.BindText(0, account_id);
+  select.BindInt64(1, rehab::ToUnixMicros(now));
+  std::vector<BreakGlassGrant> grants;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    BreakGlassGrant& grant = grants.emplace_back();
+    grant.account_id = account_id;
+    grant.patient_id = select.ColumnText(0);
+    grant.reason = select.ColumnText(1);
+    grant.expire_time = FromUnixMicros(select.ColumnInt64(2));
+  }
+  return grants;
+}
+
+// --- Patients ---
+
+absl::StatusOr<std::optional<Patient>> SqliteTxn::GetPatient(
+    const std::string& id) {
+  return GetOne<Patient>(connection_, kSelectPatientById, id);
+}
+
+absl::StatusOr<std::optional<Patient>> SqliteTxn::GetPatientByIdNumber(
+    const std::string& id_number) {
+  return GetOne<Patient>(connection_, kSelectPatientByIdNumber, id_number);
+}
+
+absl::StatusOr<std::optional<Patient>> SqliteTxn::GetPatientByCardNumber(
+    const std::string& card_number) {
+  if (card_number.empty()) return std::optional<Patient>();
+  return GetOne<Patient>(connection_, kSelectPatientByCard, card_number);
+}
+
+absl::StatusOr<std::vector<Patient>> SqliteTxn::ListPatients(
+    const PatientQuery& q) {
+  SqlQuery query(kListPatients);
+  query.args.emplace_back(q.after_id);
+  if (!AddScope(q.scope, query)) return std::vector<Patient>();
+  if (!q.area_code_prefix.empty()) {
+    AddPatientAreaPrefix(q.area_code_prefix, query);
+  }
+  if (q.category != rehab::v1::DISABILITY_CATEGORY_UNSPECIFIED) {
+    query.Add(kPatientCategoryIs, static_cast<int64_t>(q.category));
+  }
+  if (q.grade != 0) query.Add(kPatientGradeIs, static_cast<int64_t>(q.grade));
+  if (q.program != rehab::v1::PROGRAM_UNSPECIFIED) {
+    query.Add(kPatientInProgram, static_cast<int64_t>(q.program));
+  }
+  if (!q.name_prefix.empty()) {
+    query.AddPrefix(kPatientNameAtLeast, kPatientNameBelow, q.name_prefix);
+  }
+  if (!q.facility_id.empty()) query.Add(kPatientFacilityIs, q.facility_id);
+  return ListBodies<Patient>(connection_, query, kOrderPatients, q.limit);
+}
+
+absl::StatusOr<bool> SqliteTxn::PatientInScope(const std::string& patient_id,
+                                               const PatientScope& scope) {
+  SqlQuery query(kPatientIs);
+  query.args.emplace_back(patient_id);
+  if (!AddScope(scope, query)) return false;
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(query.sql));
+  BindArgs(select, query);
+  return select.Step();
+}
+
+absl::StatusOr<int64_t> SqliteTxn::CountPatients() {
+  ASSIGN_OR_RETURN(Statement count,
+                   connection_->GetCachedStatement(kCountPatients));
+  ASSIGN_OR_RETURN(bool row, count.Step());
+  return row ? count.ColumnInt64(0) : 0;
+}
+
+absl::Status SqliteTxn::PutPatient(Patient& patient) {
+  ASSIGN_OR_RETURN(const std::string area_code,
+                   AreaCodeOf(patient.area_id(), "patient.area_id"));
+  absl::Status status = PutRecord(
+      kUpsertPatient, kPatients, patient, patient.id(), [&](Statement& upsert) {
+        upsert.BindText(kCommonColumns + 0, patient.id_number());
+        upsert.BindTextOrNull(kCommonColumns + 1,
+                              patient.disability_card_number());
+        upsert.BindText(kCommonColumns + 2, patient.name());
+        upsert.BindText(kCommonColumns + 3, patient.area_id());
+        upsert.BindText(kCommonColumns + 4, area_code);
+        upsert.BindTextOrNull(kCommonColumns + 5, patient.facility_id());
+        upsert.BindInt64(kCommonColumns + 6, patient.disability_category());
+        upsert.BindInt64(kCommonColumns + 7, patient.disability_grade());
+        return 8;
+      });
+  if (status.ok()) return status;
+  if (!absl::IsAlreadyExists(status)) {
+    return Explain(std::move(status), "", "",
+                   "patient.facility_id names no stored facility");
+  }
+  // Two unique keys besides the id: tell which one the patient collided on.
+  ASSIGN_OR_RETURN(Statement other, connection_->GetCachedStatement(
+                                        kSelectOtherPatientWithIdNumber));
+  other.BindText(0, patient.id_number());
+  other.BindText(1, patient.id());
+  ASSIGN_OR_RETURN(bool same_id_number, other.Step());
+  if (same_id_number) {
+    return ErrorWithReason(absl::StatusCode::kAlreadyExists,
+                           "a patient with this ID number exists",
+                           kReasonDuplicateIdNumber);
+  }
+  return ErrorWithReason(absl::StatusCode::kAlreadyExists,
+                         "a patient with this disability card number exists",
+                         kReasonAlreadyExists);
+}
+
+// --- Enrollments ---
+
+absl::StatusOr<std::optional<Enrollment>> SqliteTxn::GetEnrollment(
+    const std::string& id) {
+  return GetOne<Enrollment>(connection_, kSelectEnrollmentById, id);
+}
+
+absl::StatusOr<std::optional<Enrollment>> SqliteTxn::GetOpenEnrollment(
+    const std::string& patient_id, rehab::v1::Program program) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectOpenEnrollment));
+  select.BindText(0, patient_id);
+  select.BindInt64(1, program);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return std::optional<Enrollment>();
+  Enrollment enrollment;
+  RETURN_IF_ERROR(ParseBody(select.ColumnBlobView(0), enrollment));
+  return std::optional<Enrollment>(std::move(enrollment));
+}
+
+absl::StatusOr<std::vector<Enrollment>> SqliteTxn::ListEnrollments(
+    const EnrollmentQuery& q) {
+  SqlQuery query(kListEnrollments);
+  query.args.emplace_back(q.after_id);
+  if (!AddScope(q.scope, query)) return std::vector<Enrollment>();
+  if (!q.patient_id.empty()) query.Add(kEnrollmentPatientIs, q.patient_id);
+  if (q.program != rehab::v1::PROGRAM_UNSPECIFIED) {
+    query.Add(kEnrollmentProgramIs, static_cast<int64_t>(q.program));
+  }
+  if (q.open_only) query.Add(kEnrollmentOpen);
+  return ListBodies<Enrollment>(connection_, query, kOrderEnrollments, q.limit);
+}
+
+absl::Status SqliteTxn::PutEnrollment(Enrollment& enrollment) {
+  return Explain(
+      PutRecord(kUpsertEnrollment, kEnrollments, enrollment,
+                enrollment.patient_id(),
+                [&](Statement& upsert) {
+                  upsert.BindText(kCommonColumns + 0, enrollment.patient_id());
+                  upsert.BindInt64(kCommonColumns + 1, enrollment.program());
+                  upsert.BindInt64(kCommonColumns + 2, enrollment.status());
+                  upsert.BindBool(kCommonColumns + 3,
+                                  IsOpenEnrollmentStatus(enrollment.status()));
+                  return 4;
+                }),
+      "the patient already has an open enrollment in the program",
+      kReasonEnrollmentAlreadyOpen,
+      "enrollment.patient_id names no stored patient");
+}
+
+// --- Audit ---
+
+absl::Status SqliteTxn::AppendAudit(AuditEvent& event) {
+  ASSIGN_OR_RETURN(Statement insert,
+                   connection_->GetCachedStatement(kInsertAudit));
+  insert.BindInt64(0, Micros(event.time()));
+  insert.BindText(1, event.account_id());
+  insert.BindText(2, event.username());
+  insert.BindText(3, event.method());
+  insert.BindText(4, event.patient_id());
+  insert.BindText(5, event.outcome());
+  insert.BindText(6, event.peer());
+  insert.BindText(7, event.detail());
+  RETURN_IF_ERROR(insert.Run());
+  event.set_seq(connection_->last_insert_rowid());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<AuditEvent>> SqliteTxn::ListAuditEvents(
+    const AuditQuery& q) {
+  SqlQuery query(kListAudit);
+  query.args.emplace_back(
+      q.before_seq > 0 ? q.before_seq : std::numeric_limits<int64_t>::max());
+  if (!q.patient_id.empty()) query.Add(kAuditPatientIs, q.patient_id);
+  if (!q.account_id.empty()) query.Add(kAuditAccountIs, q.account_id);
+  if (q.start_time.has_value()) {
+    query.Add(kAuditTimeAtLeast, rehab::ToUnixMicros(*q.start_time));
+  }
+  if (q.end_time.has_value()) {
+    query.Add(kAuditTimeBefore, rehab::ToUnixMicros(*q.end_time));
+  }
+  return ListRows<AuditEvent>(connection_, query, kOrderAudit, q.limit,
+                              [](const Statement& row, AuditEvent& event) {
+                                event.set_seq(row.ColumnInt64(0));
+                                *event.mutable_time() =
+                                    ToProto(FromUnixMicros(row.ColumnInt64(1)));
+                                event.set_account_id(row.ColumnText(2));
+                                event.set_username(row.ColumnText(3));
+                                event.set_method(row.ColumnText(4));
+                                event.set_patient_id(row.ColumnText(5));
+                                event.set_outcome(row.ColumnText(6));
+                                event.set_peer(row.ColumnText(7));
+                                event.set_detail(row.ColumnText(8));
+                                return absl::OkStatus();
+                              });
+}
+
+}  // namespace rehab::storage

@@ -1,0 +1,152 @@
+// The repositories of server/domain/store.h on one SQLite connection: every
+// ReadTxn and WriteTxn method as SQL. The same class serves the readers
+// (bound to a read-only connection, used through ReadTxn) and the writer
+// (bound to the write connection). The caller owns the transaction around
+// it (SqliteStore::Read and the WriteQueue); this class only runs
+// statements.
+//
+// Storage rules beyond store.h:
+//   - Put* write the body and its index columns in one upsert by id, stamp
+//     `change_seq` from the counter in `meta`, and move the record to the
+//     end of the change feed (one row per record in `changes`).
+//   - A facility's and a patient's area code is copied from its area at Put
+//     time (for subtree queries), so the area must exist: FAILED_PRECONDITION
+//     otherwise. References to other records (facility, patient, account)
+//     are foreign keys: a missing one is FAILED_PRECONDITION too. Changing
+//     an area's code rewrites the copies.
+//   - Unique keys: area code, account username (ALREADY_EXISTS, reason
+//     ALREADY_EXISTS); patient ID number (ALREADY_EXISTS, reason
+//     DUPLICATE_ID_NUMBER) and card number (reason ALREADY_EXISTS); one
+//     open enrollment per patient and program (ALREADY_EXISTS, reason
+//     ENROLLMENT_ALREADY_OPEN).
+//   - PatientScope: kAll everything; kNone nothing (no query runs);
+//     kAreaSubtree patients whose area code starts with `area_code` (an
+//     empty code matches nothing); kFacility home facility `facility_id`;
+//     kPatients exactly `patient_ids`; kPractitioner nothing yet: the
+//     family-doctor contracts it joins arrive with the contracts table in a
+//     later migration.
+//   - Prefix filters (area code, name) are exact, case-sensitive byte
+//     prefixes; '%' and '_' have no special meaning.
+//   - A list whose limit is 0 or less is empty.
+//   - One break-glass grant per account and patient: a new grant replaces
+//     the old one. Audit time filters are [start_time, end_time).
+//
+// Not thread-safe: used by the thread that holds its connection.
+#ifndef REHAB_SERVER_STORAGE_SQLITE_TXN_H_
+#define REHAB_SERVER_STORAGE_SQLITE_TXN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "server/domain/store.h"
+#include "server/storage/connection.h"
+
+namespace rehab::storage {
+
+class SqliteTxn final : public WriteTxn {
+ public:
+  // `connection` must outlive this object.
+  explicit SqliteTxn(Connection* connection) : connection_(connection) {}
+
+  absl::StatusOr<std::optional<rehab::v1::Area>> GetArea(
+      const std::string& id) override;
+  absl::StatusOr<std::optional<rehab::v1::Area>> GetAreaByCode(
+      const std::string& code) override;
+  absl::StatusOr<std::vector<rehab::v1::Area>> ListAreas(
+      const AreaQuery& query) override;
+
+  absl::StatusOr<std::optional<rehab::v1::Facility>> GetFacility(
+      const std::string& id) override;
+  absl::StatusOr<std::vector<rehab::v1::Facility>> ListFacilities(
+      const FacilityQuery& query) override;
+
+  absl::StatusOr<std::optional<rehab::v1::Practitioner>> GetPractitioner(
+      const std::string& id) override;
+  absl::StatusOr<std::vector<rehab::v1::Practitioner>> ListPractitioners(
+      const PractitionerQuery& query) override;
+
+  absl::StatusOr<std::optional<rehab::v1::Account>> GetAccount(
+      const std::string& id) override;
+  absl::StatusOr<std::optional<rehab::v1::Account>> GetAccountByUsername(
+      const std::string& username) override;
+  absl::StatusOr<std::vector<rehab::v1::Account>> ListAccounts(
+      const AccountQuery& query) override;
+  absl::StatusOr<std::optional<std::string>> GetPasswordHash(
+      const std::string& account_id) override;
+
+  absl::StatusOr<std::optional<TokenRecord>> GetToken(
+      const std::string& token_hash) override;
+  absl::StatusOr<std::vector<BreakGlassGrant>> ListBreakGlassGrants(
+      const std::string& account_id, absl::Time now) override;
+
+  absl::StatusOr<std::optional<rehab::v1::Patient>> GetPatient(
+      const std::string& id) override;
+  absl::StatusOr<std::optional<rehab::v1::Patient>> GetPatientByIdNumber(
+      const std::string& id_number) override;
+  absl::StatusOr<std::optional<rehab::v1::Patient>> GetPatientByCardNumber(
+      const std::string& card_number) override;
+  absl::StatusOr<std::vector<rehab::v1::Patient>> ListPatients(
+      const PatientQuery& query) override;
+  absl::StatusOr<bool> PatientInScope(const std::string& patient_id,
+                                      const PatientScope& scope) override;
+  absl::StatusOr<int64_t> CountPatients() override;
+
+  absl::StatusOr<std::optional<rehab::v1::Enrollment>> GetEnrollment(
+      const std::string& id) override;
+  absl::StatusOr<std::optional<rehab::v1::Enrollment>> GetOpenEnrollment(
+      const std::string& patient_id, rehab::v1::Program program) override;
+  absl::StatusOr<std::vector<rehab::v1::Enrollment>> ListEnrollments(
+      const EnrollmentQuery& query) override;
+
+  absl::StatusOr<std::vector<rehab::v1::AuditEvent>> ListAuditEvents(
+      const AuditQuery& query) override;
+
+  absl::Status PutArea(rehab::v1::Area& area) override;
+  absl::Status PutFacility(rehab::v1::Facility& facility) override;
+  absl::Status PutPractitioner(rehab::v1::Practitioner& p) override;
+  absl::Status PutAccount(
+      rehab::v1::Account& account,
+      const std::optional<std::string>& password_hash) override;
+  absl::Status PutPatient(rehab::v1::Patient& patient) override;
+  absl::Status PutEnrollment(rehab::v1::Enrollment& enrollment) override;
+
+  absl::Status PutToken(const TokenRecord& token) override;
+  absl::Status RevokeTokenFamily(const std::string& family_id) override;
+  absl::Status RevokeAccountTokens(const std::string& account_id) override;
+  absl::Status PutBreakGlassGrant(const BreakGlassGrant& grant) override;
+
+  absl::Status AppendAudit(rehab::v1::AuditEvent& event) override;
+
+ private:
+  // Stamps `record` with the next change_seq, writes it with `upsert_sql`
+  // (the common columns bound here, the record's own by `bind_rest`, which
+  // returns how many it bound, then the body) and moves it to the end of
+  // the change feed under `collection`. On failure the record's change_seq
+  // is restored and the status is the raw one (see Explain in the .cc).
+  template <typename Record, typename BindRest>
+  absl::Status PutRecord(const char* upsert_sql, const char* collection,
+                         Record& record, const std::string& patient_id,
+                         BindRest bind_rest);
+  // The change_seq the next change gets (the counter moves in
+  // RecordChange, so a failed write hands out nothing).
+  absl::StatusOr<int64_t> NextChangeSeq();
+  // Advances the counter to `change_seq` and moves (`collection`, `id`) to
+  // that position of the feed.
+  absl::Status RecordChange(const char* collection, const std::string& id,
+                            int64_t change_seq, const std::string& patient_id);
+  // The code of area `area_id`; FAILED_PRECONDITION when there is none.
+  absl::StatusOr<std::string> AreaCodeOf(const std::string& area_id,
+                                         const char* field);
+
+  Connection* const connection_;
+  // Reused for every serialised body, so a writer allocates once.
+  std::string body_;
+};
+
+}  // namespace rehab::storage
+
+#endif  // REHAB_SERVER_STORAGE_SQLITE_TXN_H_
