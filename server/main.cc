@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/api/server.h"
 #include "server/common/clock.h"
@@ -314,6 +315,12 @@ int Serve(const ServerOptions& options) {
 }
 
 int Main(int argc, char** argv) {
+  // Abseil built without NDEBUG (as the system's is) checks every
+  // absl::Mutex acquisition against a process-wide lock graph, under one
+  // global lock, and updates the graph whenever a Mutex is destroyed: a
+  // serialising cost on every call. The tests keep the check on (it aborts
+  // on a lock-order cycle); the server does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "the RehabTrack server.\n\n"
       "  rehabd [--listen=127.0.0.1:50051] [--db=rehab.db] [flags]\n"

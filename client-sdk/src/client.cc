@@ -162,6 +162,7 @@ REHAB_CLIENT_METHOD(ListEnrollments, ListEnrollmentsRequest,
                     ListEnrollmentsResponse)
 REHAB_CLIENT_METHOD(ListAuditEvents, ListAuditEventsRequest,
                     ListAuditEventsResponse)
+REHAB_CLIENT_METHOD(Backup, BackupRequest, BackupResponse)
 
 #undef REHAB_CLIENT_METHOD
 

@@ -103,6 +103,7 @@ class GrpcStub final : public Stub {
 
   REHAB_GRPC_STUB_METHOD(admin_, ListAuditEvents, ListAuditEventsRequest,
                          ListAuditEventsResponse)
+  REHAB_GRPC_STUB_METHOD(admin_, Backup, BackupRequest, BackupResponse)
 
 #undef REHAB_GRPC_STUB_METHOD
 

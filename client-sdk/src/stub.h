@@ -101,6 +101,8 @@ class Stub {
   virtual absl::StatusOr<rehab::v1::ListAuditEventsResponse> ListAuditEvents(
       const CallContext& context,
       const rehab::v1::ListAuditEventsRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::BackupResponse> Backup(
+      const CallContext& context, const rehab::v1::BackupRequest& request) = 0;
 };
 
 }  // namespace rehab::client::internal

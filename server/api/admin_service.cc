@@ -8,6 +8,8 @@ namespace v1 = ::rehab::v1;
 constexpr RpcMethod kListAuditEvents{"rehab.v1.AdminService/ListAuditEvents",
                                      Authentication::kRequired,
                                      AuditPolicy::kAlways};
+constexpr RpcMethod kBackup{"rehab.v1.AdminService/Backup",
+                            Authentication::kRequired, AuditPolicy::kAlways};
 
 }  // namespace
 
@@ -25,6 +27,17 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEvents(
                          return SetResponse(
                              admin_->ListAuditEvents(call.caller, r), out);
                        });
+}
+
+grpc::ServerUnaryReactor* AdminService::Backup(
+    grpc::CallbackServerContext* context, const v1::BackupRequest* request,
+    v1::BackupResponse* response) {
+  return calls_->Serve(
+      context, kBackup, request, response,
+      [this](Call& call, const v1::BackupRequest& r, v1::BackupResponse* out) {
+        call.audit_detail = AuditText(r.path());
+        return SetResponse(admin_->Backup(call.caller, r), out);
+      });
 }
 
 }  // namespace rehab

@@ -1,4 +1,4 @@
-// rehab.v1.AdminService over gRPC: the audit trail.
+// rehab.v1.AdminService over gRPC: the audit trail and online backup.
 #ifndef REHAB_SERVER_API_ADMIN_SERVICE_H_
 #define REHAB_SERVER_API_ADMIN_SERVICE_H_
 
@@ -10,7 +10,8 @@
 
 namespace rehab {
 
-// Reading the audit trail is itself audited. Thread-safe.
+// Reading the audit trail and backing up are themselves audited.
+// Thread-safe.
 class AdminService final : public rehab::v1::AdminService::CallbackService {
  public:
   // The pointers must outlive the service.
@@ -20,6 +21,10 @@ class AdminService final : public rehab::v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const rehab::v1::ListAuditEventsRequest* request,
       rehab::v1::ListAuditEventsResponse* response) override;
+  grpc::ServerUnaryReactor* Backup(
+      grpc::CallbackServerContext* context,
+      const rehab::v1::BackupRequest* request,
+      rehab::v1::BackupResponse* response) override;
 
  private:
   const CallContext* const calls_;

@@ -214,8 +214,14 @@ absl::Status RehabServer::Init() {
   ASSIGN_OR_RETURN(store_, SqliteStore::Open(store_options));
 
   hasher_ = std::make_unique<PasswordHasher>(options_.password_hasher);
+  // rehabd is the only writer of its database, so the store's own epoch
+  // tells every change to credentials (AuthManager's cache).
+  AuthOptions auth_options = options_.auth;
+  auth_options.credentials_epoch = [store = store_.get()] {
+    return store->credentials_epoch();
+  };
   auth_ = std::make_unique<AuthManager>(store_.get(), clock_, hasher_.get(),
-                                        options_.auth);
+                                        auth_options);
   directory_ =
       std::make_unique<DirectoryManager>(store_.get(), clock_, hasher_.get());
   patients_ = std::make_unique<PatientManager>(store_.get(), clock_, zone_);

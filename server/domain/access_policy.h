@@ -41,10 +41,10 @@ class AccessPolicy {
   static absl::Status RequireRegistryWriter(const Caller& caller);
 
   // True when a patient's identifying fields must be withheld from
-  // `caller`: a psychiatric patient (category PSYCHIATRIC, or an open
-  // PSYCHIATRIC_MANAGEMENT enrollment, which the caller states through
-  // `psychiatric`) seen by a supervisor without the identity flag and
-  // without a break-glass grant for the patient.
+  // `caller`: a psychiatric patient (category PSYCHIATRIC, or any
+  // PSYCHIATRIC_MANAGEMENT enrollment, ended ones included, which the caller
+  // states through `psychiatric`) seen by a supervisor without the identity
+  // flag and without a break-glass grant for the patient.
   static bool MustPseudonymise(const Caller& caller,
                                const rehab::v1::Patient& patient,
                                bool psychiatric);

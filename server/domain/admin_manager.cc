@@ -18,6 +18,30 @@ namespace {
 using ::rehab::v1::AuditEvent;
 
 constexpr char kListAuditEvents[] = "ListAuditEvents";
+// Longest backup path accepted (Linux's PATH_MAX, less the final NUL).
+constexpr size_t kMaxBackupPathLength = 4095;
+
+// The backup path rules that need no file system: the store reports an
+// existing file or a missing directory.
+absl::Status ValidateBackupPath(const std::string& path) {
+  if (path.empty()) return InvalidArgumentError("path", "required");
+  if (path.size() > kMaxBackupPathLength) {
+    return InvalidArgumentError(
+        "path", absl::StrCat("at most ", kMaxBackupPathLength, " bytes"));
+  }
+  // The file system would see only the part before a NUL byte.
+  if (path.find('\0') != std::string::npos) {
+    return InvalidArgumentError("path", "must not contain a NUL byte");
+  }
+  if (path.front() != '/') {
+    return InvalidArgumentError("path",
+                                "must be an absolute path on the server host");
+  }
+  if (path.back() == '/') {
+    return InvalidArgumentError("path", "must name a file, not a directory");
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -85,6 +109,28 @@ AdminManager::ListAuditEvents(
         EncodePageToken(kListAuditEvents,
                         absl::StrCat(response.audit_events().rbegin()->seq())));
   }
+  return response;
+}
+
+absl::StatusOr<rehab::v1::BackupResponse> AdminManager::Backup(
+    const Caller& caller, const rehab::v1::BackupRequest& request) {
+  RETURN_IF_ERROR(AccessPolicy::RequireRole(caller, {rehab::v1::ROLE_ADMIN},
+                                            "back up the database"));
+  RETURN_IF_ERROR(ValidateBackupPath(request.path()));
+  absl::StatusOr<BackupInfo> info = store_->Backup(request.path());
+  if (absl::IsAlreadyExists(info.status())) {
+    return InvalidArgumentError("path", "a file already exists there");
+  }
+  if (absl::IsNotFound(info.status())) {
+    return InvalidArgumentError("path", "its directory does not exist");
+  }
+  if (!info.ok()) return info.status();
+
+  rehab::v1::BackupResponse response;
+  response.set_path(request.path());
+  response.set_size_bytes(info->size_bytes);
+  *response.mutable_finish_time() = ToProto(clock_->Now());
+  response.set_change_seq(info->change_seq);
   return response;
 }
 

@@ -1,4 +1,5 @@
-// The audit trail: recording every access to patient data, and reading it.
+// The audit trail (recording every access to patient data, and reading it)
+// and online backup.
 #ifndef REHAB_SERVER_DOMAIN_ADMIN_MANAGER_H_
 #define REHAB_SERVER_DOMAIN_ADMIN_MANAGER_H_
 
@@ -27,6 +28,16 @@ class AdminManager {
   // ADMIN only (PERMISSION_DENIED otherwise). Newest first.
   absl::StatusOr<rehab::v1::ListAuditEventsResponse> ListAuditEvents(
       const Caller& caller, const rehab::v1::ListAuditEventsRequest& request);
+
+  // ADMIN only (PERMISSION_DENIED otherwise). Writes an online, consistent
+  // copy of the database to `request.path` on the server host while the
+  // server keeps serving (Store::Backup): every write acknowledged before
+  // the call is in it, and `change_seq` is the last change it holds.
+  // INVALID_ARGUMENT naming "path", with nothing written, when the path is
+  // empty, not absolute, ends in "/", names an existing file, or its
+  // directory does not exist. Otherwise the errors of Store::Backup.
+  absl::StatusOr<rehab::v1::BackupResponse> Backup(
+      const Caller& caller, const rehab::v1::BackupRequest& request);
 
  private:
   Store* const store_;

@@ -194,7 +194,39 @@ absl::StatusOr<Caller> AuthManager::Authenticate(
   if (access_token.empty()) return TokenRevoked();
   const std::string token_hash = HashToken(access_token);
   const absl::Time now = clock_->Now();
-  Caller caller;
+  std::shared_ptr<const VerifiedToken> verified;
+  if (options_.credentials_epoch) {
+    // Read before the store is: an entry read from a snapshot older than a
+    // write then carries an epoch older than that write's.
+    const int64_t epoch = options_.credentials_epoch();
+    verified = Remembered(token_hash, epoch);
+    if (verified == nullptr) {
+      ASSIGN_OR_RETURN(VerifiedToken read, VerifyInStore(token_hash, now));
+      verified = std::make_shared<const VerifiedToken>(std::move(read));
+      Remember(token_hash, epoch, verified);
+    }
+  } else {
+    ASSIGN_OR_RETURN(VerifiedToken read, VerifyInStore(token_hash, now));
+    verified = std::make_shared<const VerifiedToken>(std::move(read));
+  }
+  // A remembered token may have expired since; the account's state and
+  // the token's revocation cannot have changed at an unchanged epoch.
+  if (now >= verified->expire_time) return TokenExpired();
+  Caller caller = verified->caller;
+  caller.peer = peer;
+  for (const BreakGlassGrant& grant : verified->grants) {
+    if (grant.expire_time <= now) continue;
+    auto& ids = caller.break_glass_patient_ids;
+    if (std::find(ids.begin(), ids.end(), grant.patient_id) == ids.end()) {
+      ids.push_back(grant.patient_id);
+    }
+  }
+  return caller;
+}
+
+absl::StatusOr<AuthManager::VerifiedToken> AuthManager::VerifyInStore(
+    const std::string& token_hash, absl::Time now) {
+  VerifiedToken verified;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<TokenRecord> token,
                      txn.GetToken(token_hash));
@@ -208,6 +240,8 @@ absl::StatusOr<Caller> AuthManager::Authenticate(
     if (token->revoked) return TokenRevoked();
     if (now >= token->expire_time) return TokenExpired();
 
+    verified.expire_time = token->expire_time;
+    Caller& caller = verified.caller;
     caller.account_id = account->id();
     caller.username = account->username();
     caller.role = account->role();
@@ -215,7 +249,6 @@ absl::StatusOr<Caller> AuthManager::Authenticate(
     caller.ward_ids.assign(account->ward_ids().begin(),
                            account->ward_ids().end());
     caller.device_id = token->device_id;
-    caller.peer = peer;
     if (account->role() == rehab::v1::ROLE_SUPERVISOR) {
       caller.psychiatric_identity = account->psychiatric_identity();
       // A scope area that no longer exists leaves the code empty, which
@@ -224,17 +257,42 @@ absl::StatusOr<Caller> AuthManager::Authenticate(
                        txn.GetArea(account->scope_id()));
       if (area.has_value()) caller.scope_area_code = area->code();
     }
-    ASSIGN_OR_RETURN(std::vector<BreakGlassGrant> grants,
-                     txn.ListBreakGlassGrants(account->id(), now));
-    for (const BreakGlassGrant& grant : grants) {
-      auto& ids = caller.break_glass_patient_ids;
-      if (std::find(ids.begin(), ids.end(), grant.patient_id) == ids.end()) {
-        ids.push_back(grant.patient_id);
-      }
-    }
+    // All of them, expired or not, so that a remembered entry can tell
+    // which are live at any later time.
+    ASSIGN_OR_RETURN(verified.grants, txn.ListBreakGlassGrants(
+                                          account->id(), absl::InfinitePast()));
     return absl::OkStatus();
   }));
-  return caller;
+  return verified;
+}
+
+std::shared_ptr<const AuthManager::VerifiedToken> AuthManager::Remembered(
+    const std::string& token_hash, int64_t epoch) {
+  absl::MutexLock lock(&cache_mu_);
+  if (epoch != cache_epoch_) {
+    // Something authentication reads was written: nothing remembered
+    // holds any more. (An epoch older than the cache's is a caller that
+    // read it before another one moved the cache on.)
+    if (epoch > cache_epoch_) {
+      cache_.clear();
+      cache_epoch_ = epoch;
+    }
+    return nullptr;
+  }
+  auto it = cache_.find(token_hash);
+  return it == cache_.end() ? nullptr : it->second;
+}
+
+void AuthManager::Remember(const std::string& token_hash, int64_t epoch,
+                           std::shared_ptr<const VerifiedToken> verified) {
+  absl::MutexLock lock(&cache_mu_);
+  if (epoch < cache_epoch_) return;
+  if (epoch > cache_epoch_) {
+    cache_.clear();
+    cache_epoch_ = epoch;
+  }
+  if (cache_.size() >= options_.max_cached_tokens) cache_.clear();
+  cache_[token_hash] = std::move(verified);
 }
 
 absl::Status AuthManager::Logout(const Caller& caller,

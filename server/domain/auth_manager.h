@@ -6,13 +6,37 @@
 // with it form a family: Logout revokes the family; refreshing spends the
 // refresh token and issues a new family (a spent refresh token presented
 // again revokes the whole family it belongs to, as reuse means theft).
+//
+// Credentials cache. With AuthOptions::credentials_epoch set, Authenticate
+// remembers what it verified (token hash -> the token's expiry, the
+// account's caller fields, the account's break-glass grants) and answers
+// later calls with the same token from memory. It stays exact, never stale
+// by any time window: the epoch is a counter that the store advances after
+// every committed write to accounts, tokens, break-glass grants or areas
+// (SqliteStore::credentials_epoch), and every remembered entry is dropped
+// as soon as the epoch moves, so a logout, a refresh, a disable or a role
+// change made through this process applies to the very next call. What
+// depends on time alone (token expiry, grant expiry) is checked on every
+// call against the clock, as the store's query would.
+// This assumes one rehabd process is the only writer of its database. A
+// deployment with several replicas over one database (DESIGN.md section 8,
+// PostgreSQL) must replace the epoch with one the database itself advances
+// (or turn the cache off), else a revocation made through one replica would
+// go unseen by the others.
 #ifndef REHAB_SERVER_DOMAIN_AUTH_MANAGER_H_
 #define REHAB_SERVER_DOMAIN_AUTH_MANAGER_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "rehab/v1/auth.pb.h"
 #include "server/common/clock.h"
@@ -32,6 +56,13 @@ struct AuthOptions {
   absl::Duration break_glass_ttl = absl::Hours(4);
   // Failed-login limits.
   LoginLimiterOptions limiter;
+  // Turns the credentials cache on (see the file comment): returns the
+  // store's credentials epoch, a number that grows after every committed
+  // write to accounts, tokens, break-glass grants or areas. Unset: every
+  // Authenticate reads the store.
+  std::function<int64_t()> credentials_epoch;
+  // Tokens remembered at most; beyond it the cache starts over.
+  size_t max_cached_tokens = 4096;
 };
 
 // Thread-safe.
@@ -83,9 +114,28 @@ class AuthManager {
       const std::string& username, const std::string& password);
 
  private:
+  // What Authenticate verified for one access token, valid while the
+  // credentials epoch stays where it was when it was read.
+  struct VerifiedToken {
+    absl::Time expire_time;
+    // Everything but peer and break_glass_patient_ids.
+    Caller caller;
+    // Every grant of the account, expired or not.
+    std::vector<BreakGlassGrant> grants;
+  };
+
   absl::StatusOr<rehab::v1::LoginResponse> IssueTokens(
       WriteTxn& txn, const rehab::v1::Account& account,
       const std::string& device_id);
+  // Reads the token and its account from the store.
+  absl::StatusOr<VerifiedToken> VerifyInStore(const std::string& token_hash,
+                                              absl::Time now);
+  // The remembered entry of `token_hash`, if any, at `epoch`.
+  std::shared_ptr<const VerifiedToken> Remembered(const std::string& token_hash,
+                                                  int64_t epoch);
+  // Remembers `verified`, read at `epoch`, unless the epoch has moved.
+  void Remember(const std::string& token_hash, int64_t epoch,
+                std::shared_ptr<const VerifiedToken> verified);
 
   Store* const store_;
   const Clock* const clock_;
@@ -95,6 +145,12 @@ class AuthManager {
   // that such a login takes as long as a wrong password.
   const std::string dummy_hash_;
   LoginLimiter limiter_;
+
+  absl::Mutex cache_mu_;
+  // Entries all read at cache_epoch_.
+  int64_t cache_epoch_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  absl::flat_hash_map<std::string, std::shared_ptr<const VerifiedToken>> cache_
+      ABSL_GUARDED_BY(cache_mu_);
 };
 
 // SHA-256 of a token, raw bytes (what the token store keys on).

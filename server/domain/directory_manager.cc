@@ -48,27 +48,6 @@ absl::Status AlreadyExists(const std::string& message) {
                          kReasonAlreadyExists);
 }
 
-// The idempotency rule of DESIGN.md section 4 for a create whose id is
-// already stored: the same content answers with the stored record.
-template <typename Record>
-absl::StatusOr<Record> RepeatedCreate(const Record& fresh, const Record& stored,
-                                      std::string_view collection) {
-  if (SameContent(fresh, stored)) return stored;
-  return AlreadyExists(absl::StrCat(std::string(collection), " ", stored.id(),
-                                    " already exists with other content"));
-}
-
-// Keyset paging over `rows`, fetched with limit page_size + 1: trims the
-// extra row and, when it was there, returns the token that resumes after
-// the last row kept.
-template <typename Row, typename KeyFn>
-std::string TrimPage(std::vector<Row>& rows, int32_t page_size,
-                     const std::string& list, KeyFn key) {
-  if (static_cast<int32_t>(rows.size()) <= page_size) return "";
-  rows.resize(page_size);
-  return EncodePageToken(list, key(rows.back()));
-}
-
 // The area code that stands for `area_id` in a subtree filter; "" when no
 // area is asked for. INVALID_ARGUMENT on `field` for an unknown area.
 absl::StatusOr<std::string> AreaCodeFilter(ReadTxn& txn,
@@ -166,7 +145,8 @@ absl::StatusOr<Area> DirectoryManager::CreateArea(
         ValidateArea(area, parent.has_value() ? &*parent : nullptr));
     ASSIGN_OR_RETURN(std::optional<Area> stored, txn.GetArea(area.id()));
     if (stored.has_value()) {
-      ASSIGN_OR_RETURN(result, RepeatedCreate(area, *stored, "area"));
+      RETURN_IF_ERROR(CheckRepeatedCreate(area, *stored, "area"));
+      result = *std::move(stored);
       return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(std::optional<Area> same_code,
@@ -222,7 +202,8 @@ absl::StatusOr<Facility> DirectoryManager::CreateFacility(
     ASSIGN_OR_RETURN(std::optional<Facility> stored,
                      txn.GetFacility(facility.id()));
     if (stored.has_value()) {
-      ASSIGN_OR_RETURN(result, RepeatedCreate(facility, *stored, "facility"));
+      RETURN_IF_ERROR(CheckRepeatedCreate(facility, *stored, "facility"));
+      result = *std::move(stored);
       return absl::OkStatus();
     }
     RETURN_IF_ERROR(txn.PutFacility(facility));
@@ -282,8 +263,9 @@ absl::StatusOr<Practitioner> DirectoryManager::CreatePractitioner(
     ASSIGN_OR_RETURN(std::optional<Practitioner> stored,
                      txn.GetPractitioner(practitioner.id()));
     if (stored.has_value()) {
-      ASSIGN_OR_RETURN(result,
-                       RepeatedCreate(practitioner, *stored, "practitioner"));
+      RETURN_IF_ERROR(
+          CheckRepeatedCreate(practitioner, *stored, "practitioner"));
+      result = *std::move(stored);
       return absl::OkStatus();
     }
     RETURN_IF_ERROR(txn.PutPractitioner(practitioner));
@@ -347,7 +329,8 @@ absl::StatusOr<Account> DirectoryManager::CreateAccount(
       // account disabled since.
       Account fresh = account;
       fresh.set_state(stored->state());
-      ASSIGN_OR_RETURN(result, RepeatedCreate(fresh, *stored, "account"));
+      RETURN_IF_ERROR(CheckRepeatedCreate(fresh, *stored, "account"));
+      result = *std::move(stored);
       return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(std::optional<Account> same_name,

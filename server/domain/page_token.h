@@ -1,9 +1,11 @@
-// Opaque page tokens and page sizes shared by every List method.
+// Opaque page tokens, page sizes and the trim of a keyset page, shared by
+// every List method.
 #ifndef REHAB_SERVER_DOMAIN_PAGE_TOKEN_H_
 #define REHAB_SERVER_DOMAIN_PAGE_TOKEN_H_
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -24,6 +26,19 @@ std::string EncodePageToken(const std::string& list, const std::string& key);
 // "page_token") for a malformed token or one of another list.
 absl::StatusOr<std::string> DecodePageToken(const std::string& list,
                                             const std::string& token);
+
+// Keyset paging: a List method reads up to page_size + 1 rows, the extra
+// row telling whether another page follows. TrimPage drops that row from
+// `rows` and returns the token that resumes after the last row kept,
+// EncodePageToken(list, key(rows.back())); "" when there was no extra row
+// (the last page). REQUIRES: page_size > 0 (as EffectivePageSize gives).
+template <typename Row, typename KeyFn>
+std::string TrimPage(std::vector<Row>& rows, int32_t page_size,
+                     const std::string& list, KeyFn key) {
+  if (static_cast<int32_t>(rows.size()) <= page_size) return "";
+  rows.resize(page_size);
+  return EncodePageToken(list, key(rows.back()));
+}
 
 }  // namespace rehab
 

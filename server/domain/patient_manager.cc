@@ -65,17 +65,6 @@ absl::Status RequireUuid(const std::string& id, std::string_view field) {
   return absl::OkStatus();
 }
 
-// The idempotency rule of DESIGN.md section 4 for a create whose id is
-// already stored: the same content answers with the stored record.
-template <typename Record>
-absl::StatusOr<Record> RepeatedCreate(const Record& fresh, const Record& stored,
-                                      std::string_view collection) {
-  if (SameContent(fresh, stored)) return stored;
-  return AlreadyExists(absl::StrCat(std::string(collection), " ", stored.id(),
-                                    " already exists with other content"),
-                       kReasonAlreadyExists);
-}
-
 // The patient if it exists and `caller` may see it; NOT_FOUND otherwise.
 absl::StatusOr<Patient> LoadVisiblePatient(ReadTxn& txn, const Caller& caller,
                                            const std::string& id) {
@@ -86,20 +75,37 @@ absl::StatusOr<Patient> LoadVisiblePatient(ReadTxn& txn, const Caller& caller,
   return *std::move(patient);
 }
 
+// A supervisor without the flag may neither unmask a patient by ending
+// the psychiatric enrollment nor tell its former patients from others.
+bool MayNotSeePsychiatricIdentities(const Caller& caller) {
+  return caller.role == rehab::v1::ROLE_SUPERVISOR &&
+         !caller.psychiatric_identity;
+}
+
+// Any PSYCHIATRIC_MANAGEMENT enrollment counts, ended ones too: otherwise
+// ending it would unmask the patient, and ended enrollments would sit
+// beside unmasked records.
+absl::StatusOr<bool> IsPsychiatric(ReadTxn& txn, const Patient& patient) {
+  if (patient.disability_category() ==
+      rehab::v1::DISABILITY_CATEGORY_PSYCHIATRIC) {
+    return true;
+  }
+  EnrollmentQuery query;
+  query.scope.kind = PatientScope::Kind::kAll;
+  query.patient_id = patient.id();
+  query.program = rehab::v1::PROGRAM_PSYCHIATRIC_MANAGEMENT;
+  query.limit = 1;
+  ASSIGN_OR_RETURN(std::vector<Enrollment> enrollments,
+                   txn.ListEnrollments(query));
+  return !enrollments.empty();
+}
+
 // The enrollment lookup that decides "psychiatric" is only made for the
 // callers to whom the answer matters (supervisors without the flag).
 absl::StatusOr<bool> MustPseudonymise(ReadTxn& txn, const Caller& caller,
                                       const Patient& patient) {
   if (!AccessPolicy::MustPseudonymise(caller, patient, true)) return false;
-  bool psychiatric = patient.disability_category() ==
-                     rehab::v1::DISABILITY_CATEGORY_PSYCHIATRIC;
-  if (!psychiatric) {
-    ASSIGN_OR_RETURN(
-        std::optional<Enrollment> open,
-        txn.GetOpenEnrollment(patient.id(),
-                              rehab::v1::PROGRAM_PSYCHIATRIC_MANAGEMENT));
-    psychiatric = open.has_value();
-  }
+  ASSIGN_OR_RETURN(bool psychiatric, IsPsychiatric(txn, patient));
   return AccessPolicy::MustPseudonymise(caller, patient, psychiatric);
 }
 
@@ -111,9 +117,11 @@ absl::Status PrepareForCaller(ReadTxn& txn, const Caller& caller,
   return absl::OkStatus();
 }
 
-// The fields AccessPolicy::Pseudonymise withholds.
+// The fields AccessPolicy::Pseudonymise withholds, and the category: a
+// caller who may not know who is psychiatric may not change that either.
 bool SameIdentity(const Patient& a, const Patient& b) {
   return a.name() == b.name() && a.id_number() == b.id_number() &&
+         a.disability_category() == b.disability_category() &&
          a.disability_card_number() == b.disability_card_number() &&
          a.birth_date() == b.birth_date() && a.address() == b.address() &&
          a.phone() == b.phone() &&
@@ -216,15 +224,6 @@ absl::Status CheckListFilters(const rehab::v1::ListPatientsRequest& request) {
   return violations.ToStatus();
 }
 
-// Keyset paging over rows fetched with limit page_size + 1: drops the
-// extra row and says whether it was there.
-template <typename Row>
-bool TrimPage(std::vector<Row>& rows, int32_t page_size) {
-  if (static_cast<int32_t>(rows.size()) <= page_size) return false;
-  rows.resize(page_size);
-  return true;
-}
-
 }  // namespace
 
 PatientManager::PatientManager(Store* store, const Clock* clock,
@@ -251,7 +250,8 @@ absl::StatusOr<Patient> PatientManager::CreatePatient(
     ASSIGN_OR_RETURN(std::optional<Patient> stored,
                      txn.GetPatient(patient.id()));
     if (stored.has_value()) {
-      ASSIGN_OR_RETURN(result, RepeatedCreate(patient, *stored, "patient"));
+      RETURN_IF_ERROR(CheckRepeatedCreate(patient, *stored, "patient"));
+      result = *std::move(stored);
     } else {
       RETURN_IF_ERROR(CheckUnique(txn, patient));
       RETURN_IF_ERROR(txn.PutPatient(patient));
@@ -288,6 +288,9 @@ absl::StatusOr<Patient> PatientManager::UpdatePatient(
   patch.set_facility_id(CanonicalizeUuid(patch.facility_id()));
   if (audit_patient_id != nullptr) *audit_patient_id = patch.id();
   RETURN_IF_ERROR(RequireUuid(patch.id(), "patient.id"));
+  if (patch.version() == 0) {
+    return InvalidArgumentError("patient.version", "required");
+  }
   const absl::Time now = clock_->Now();
 
   Patient result;
@@ -323,7 +326,10 @@ absl::StatusOr<Patient> PatientManager::UpdatePatient(
     StampUpdate(updated, caller, now);
     RETURN_IF_ERROR(txn.PutPatient(updated));
     result = std::move(updated);
-    return PrepareForCaller(txn, caller, result);
+    // Withheld before the update, withheld in the answer too.
+    ASSIGN_OR_RETURN(bool pseudonymise, MustPseudonymise(txn, caller, result));
+    if (pseudonymised || pseudonymise) AccessPolicy::Pseudonymise(result);
+    return absl::OkStatus();
   }));
   return result;
 }
@@ -354,20 +360,30 @@ absl::StatusOr<rehab::v1::ListPatientsResponse> PatientManager::ListPatients(
       }
       query.area_code_prefix = area->code();
     }
-    ASSIGN_OR_RETURN(std::vector<Patient> rows, txn.ListPatients(query));
-    // The key is the last row read, kept or not, so that the next page
-    // resumes after it.
-    if (TrimPage(rows, page_size)) {
-      response.set_next_page_token(
-          EncodePageToken(kListPatients, rows.back().id()));
+    // A name search answered with a withheld row would tie the name to a
+    // psychiatric record, so such rows are skipped; and so that neither a
+    // short page nor the token tells of them, the page is filled from
+    // further store reads and the token keys on the last row returned.
+    std::vector<Patient> kept;
+    while (static_cast<int32_t>(kept.size()) <= page_size) {
+      ASSIGN_OR_RETURN(std::vector<Patient> rows, txn.ListPatients(query));
+      if (rows.empty()) break;
+      const std::string last_read = rows.back().id();
+      for (Patient& patient : rows) {
+        if (static_cast<int32_t>(kept.size()) > page_size) break;
+        ASSIGN_OR_RETURN(bool pseudonymise,
+                         MustPseudonymise(txn, caller, patient));
+        if (pseudonymise && !query.name_prefix.empty()) continue;
+        if (pseudonymise) AccessPolicy::Pseudonymise(patient);
+        kept.push_back(std::move(patient));
+      }
+      if (static_cast<int32_t>(rows.size()) < query.limit) break;
+      query.after_id = last_read;
     }
-    for (Patient& patient : rows) {
-      ASSIGN_OR_RETURN(bool pseudonymise,
-                       MustPseudonymise(txn, caller, patient));
-      // A name search answered with a withheld row would tie the name to
-      // a psychiatric record.
-      if (pseudonymise && !query.name_prefix.empty()) continue;
-      if (pseudonymise) AccessPolicy::Pseudonymise(patient);
+    response.set_next_page_token(
+        TrimPage(kept, page_size, kListPatients,
+                 [](const Patient& p) { return p.id(); }));
+    for (Patient& patient : kept) {
       *response.add_patients() = std::move(patient);
     }
     return absl::OkStatus();
@@ -459,8 +475,8 @@ absl::StatusOr<Enrollment> PatientManager::CreateEnrollment(
     ASSIGN_OR_RETURN(std::optional<Enrollment> stored,
                      txn.GetEnrollment(enrollment.id()));
     if (stored.has_value()) {
-      ASSIGN_OR_RETURN(result,
-                       RepeatedCreate(enrollment, *stored, "enrollment"));
+      RETURN_IF_ERROR(CheckRepeatedCreate(enrollment, *stored, "enrollment"));
+      result = *std::move(stored);
       return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(
@@ -519,7 +535,19 @@ absl::StatusOr<Enrollment> PatientManager::EndEnrollment(
     ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(
                                        txn, caller, enrollment->patient_id()));
     if (!visible) return EnrollmentNotFound();
+    if (enrollment->program() == rehab::v1::PROGRAM_PSYCHIATRIC_MANAGEMENT &&
+        MayNotSeePsychiatricIdentities(caller)) {
+      return PermissionDenied(
+          "ending a psychiatric management enrollment needs the psychiatric "
+          "identity permission");
+    }
     if (!IsOpenEnrollmentStatus(enrollment->status())) {
+      // A retry of the end that succeeded.
+      if (enrollment->status() == request.status() &&
+          enrollment->end_date() == FormatDate(*end_date)) {
+        result = *std::move(enrollment);
+        return absl::OkStatus();
+      }
       return absl::FailedPreconditionError("the enrollment has already ended");
     }
     const std::optional<absl::CivilDay> start =
@@ -575,10 +603,9 @@ PatientManager::ListEnrollments(
     return absl::OkStatus();
   }));
   rehab::v1::ListEnrollmentsResponse response;
-  if (TrimPage(rows, page_size)) {
-    response.set_next_page_token(
-        EncodePageToken(kListEnrollments, rows.back().id()));
-  }
+  response.set_next_page_token(
+      TrimPage(rows, page_size, kListEnrollments,
+               [](const Enrollment& e) { return e.id(); }));
   for (Enrollment& enrollment : rows) {
     *response.add_enrollments() = std::move(enrollment);
   }

@@ -137,4 +137,14 @@ bool SameContent(const Message& a, const Message& b) {
   return Deterministic(*a_copy) == Deterministic(*b_copy);
 }
 
+absl::Status CheckRepeatedCreate(const Message& fresh, const Message& stored,
+                                 std::string_view collection) {
+  if (SameContent(fresh, stored)) return absl::OkStatus();
+  return ErrorWithReason(
+      absl::StatusCode::kAlreadyExists,
+      absl::StrCat(std::string(collection), " ", GetString(stored, "id"),
+                   " already exists with other content"),
+      kReasonAlreadyExists);
+}
+
 }  // namespace rehab

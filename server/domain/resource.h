@@ -5,6 +5,7 @@
 #define REHAB_SERVER_DOMAIN_RESOURCE_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -34,6 +35,16 @@ void StampUpdate(google::protobuf::Message& record, const Caller& caller,
 // an idempotent create.
 bool SameContent(const google::protobuf::Message& a,
                  const google::protobuf::Message& b);
+
+// The idempotency rule of DESIGN.md section 4 for a create whose id is
+// already stored as `stored`: OK when `fresh` has the same content
+// (SameContent), and the create then answers with `stored`; otherwise
+// ALREADY_EXISTS (reason kReasonAlreadyExists) with the message
+// "<collection> <stored id> already exists with other content", where
+// `collection` names the record type, e.g. "patient".
+absl::Status CheckRepeatedCreate(const google::protobuf::Message& fresh,
+                                 const google::protobuf::Message& stored,
+                                 std::string_view collection);
 
 }  // namespace rehab
 

@@ -62,7 +62,7 @@ struct PatientQuery {
   std::string area_code_prefix;  // empty: any area
   rehab::v1::DisabilityCategory category =
       rehab::v1::DISABILITY_CATEGORY_UNSPECIFIED;
-  int32_t grade = 0;  // 0: any
+  int32_t grade = 0;                                            // 0: any
   rehab::v1::Program program = rehab::v1::PROGRAM_UNSPECIFIED;  // open enr.
   std::string name_prefix;
   std::string facility_id;
@@ -80,8 +80,8 @@ struct EnrollmentQuery {
 };
 
 struct AreaQuery {
-  std::string parent_id;    // empty: any
-  std::string after_code;   // order: code ascending
+  std::string parent_id;   // empty: any
+  std::string after_code;  // order: code ascending
   int32_t limit = 100;
 };
 
@@ -137,6 +137,13 @@ struct BreakGlassGrant {
   std::string patient_id;
   std::string reason;
   absl::Time expire_time;
+};
+
+// What Store::Backup wrote.
+struct BackupInfo {
+  int64_t size_bytes = 0;  // of the finished file
+  // The last change of the change feed the copy includes (0: none).
+  int64_t change_seq = 0;
 };
 
 // Read access inside one transaction. Get* return nullopt when absent.
@@ -238,7 +245,8 @@ class Store {
   virtual ~Store() = default;
 
   // Runs `fn` against a consistent snapshot; returns its status.
-  virtual absl::Status Read(const std::function<absl::Status(ReadTxn&)>& fn) = 0;
+  virtual absl::Status Read(
+      const std::function<absl::Status(ReadTxn&)>& fn) = 0;
 
   // Runs `fn` in the writer's transaction and returns its status once the
   // transaction is durable (or `fn`'s error, with its writes rolled back).
@@ -249,6 +257,23 @@ class Store {
   // Queues `fn` for the next group without waiting for it (audit of reads);
   // a failure is logged. Dropped, and logged, when the queue is full.
   virtual void WriteAsync(std::function<absl::Status(WriteTxn&)> fn) = 0;
+
+  // Writes an online, consistent copy of the whole store to the new file
+  // `dest_path` while reads and writes go on: the copy holds exactly what
+  // was committed at one instant during the call, so every write
+  // acknowledged before the call began is in it. The copy is written under
+  // a temporary name beside `dest_path` and renamed to `dest_path` only
+  // when complete and durable, so a crash never leaves a half file under
+  // the final name (it may leave the temporary one, `dest_path` plus a
+  // suffix). An existing file is never replaced.
+  //
+  // INVALID_ARGUMENT when `dest_path` is empty; ALREADY_EXISTS when it
+  // names an existing file (also when one appears there during the copy);
+  // NOT_FOUND when its directory does not exist; FAILED_PRECONDITION when
+  // the file cannot be written there; RESOURCE_EXHAUSTED when the disk is
+  // full; UNAVAILABLE when the store is shutting down. On any error
+  // `dest_path` is left as it was.
+  virtual absl::StatusOr<BackupInfo> Backup(const std::string& dest_path) = 0;
 };
 
 }  // namespace rehab

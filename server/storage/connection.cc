@@ -43,7 +43,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
       (options.read_only ? SQLITE_OPEN_READONLY
                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, options.vfs);
   if (rc != SQLITE_OK) {
     log::Error("sqlite_open_failed",
                {{"path", path},

@@ -54,6 +54,9 @@ struct ConnectionOptions {
   // 2000). The writer wants the hot index pages of every table to stay in
   // memory between groups.
   int page_cache_kib = 8 * 1024;
+  // The name of a registered SQLite VFS to open the file through; null for
+  // the default one.
+  const char* vfs = nullptr;
 };
 
 class Connection {

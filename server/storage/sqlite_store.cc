@@ -2,22 +2,28 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string_view>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
 #include "server/common/log.h"
 #include "server/common/status_macros.h"
+#include "server/storage/checkpointer.h"
 #include "server/storage/connection.h"
 #include "server/storage/connection_pool.h"
 #include "server/storage/migrations.h"
 #include "server/storage/sqlite_txn.h"
 #include "server/storage/transaction.h"
+#include "server/storage/wal_write_buffer_vfs.h"
 #include "server/storage/write_queue.h"
 
 namespace rehab {
@@ -29,18 +35,59 @@ using storage::Transaction;
 
 constexpr char kJournalModeDelete[] = "PRAGMA journal_mode=DELETE";
 
-bool SameFile(const std::string& a, const std::string& b) {
-  std::error_code error;
-  const std::filesystem::path canonical_a =
-      std::filesystem::weakly_canonical(a, error);
-  if (error) return false;
-  const std::filesystem::path canonical_b =
-      std::filesystem::weakly_canonical(b, error);
-  if (error) return false;
-  return canonical_a == canonical_b;
+constexpr char kSelectChangeSeq[] =
+    "SELECT value FROM meta WHERE key = 'change_seq'";
+
+absl::Status CannotWrite(const std::string& path) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot write the backup file ", path));
 }
 
-// Makes a rename in the directory of `path` durable.
+// The status for a file operation on backup path `path` that failed with
+// `error` (an errno value).
+absl::Status FileError(int error, const std::string& path) {
+  switch (error) {
+    case EEXIST:
+      return absl::AlreadyExistsError(
+          absl::StrCat("a file already exists at ", path));
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(
+          absl::StrCat("the directory of ", path, " does not exist"));
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(
+          absl::StrCat("no space left for the backup file ", path));
+    default:
+      // The caller is an administrator naming a path on this host: the
+      // system's reason (e.g. "Permission denied") is what they need.
+      return absl::FailedPreconditionError(absl::StrCat(
+          CannotWrite(path).message(), ": ", std::strerror(error)));
+  }
+}
+
+// OK when `path` names nothing yet and its directory exists.
+absl::Status CheckBackupPath(const std::string& path) {
+  struct stat info;
+  if (::lstat(path.c_str(), &info) == 0) return FileError(EEXIST, path);
+  if (errno != ENOENT) return FileError(errno, path);
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  if (parent.empty()) parent = ".";
+  if (::stat(parent.c_str(), &info) != 0) return FileError(errno, path);
+  if (!S_ISDIR(info.st_mode)) return FileError(ENOTDIR, path);
+  return absl::OkStatus();
+}
+
+// Flushes the file at `path` to the disk.
+bool SyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
+// Makes a new name in the directory of `path` durable.
 void SyncParentDirectory(const std::string& path) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) parent = ".";
@@ -68,6 +115,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   ConnectionOptions write_options;
   write_options.busy_timeout = options.busy_timeout;
   write_options.page_cache_kib = 64 * 1024;
+  // A group's WAL frames reach the file in a few writes instead of two
+  // per frame.
+  write_options.vfs = storage::WalWriteBufferVfs::Name();
   ASSIGN_OR_RETURN(store->writer_,
                    Connection::Open(options.path, write_options));
   RETURN_IF_ERROR(
@@ -82,11 +132,23 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
                    storage::ConnectionPool::Open(
                        options.path, options.read_connections, read_options));
 
+  // Before the writer thread starts: it takes the writer's WAL hook.
+  ASSIGN_OR_RETURN(store->checkpointer_,
+                   storage::Checkpointer::Start(
+                       store->writer_.get(), storage::CheckpointerOptions()));
+
   store->write_txn_ =
       std::make_unique<storage::SqliteTxn>(store->writer_.get());
   storage::WriteQueueOptions queue_options;
   queue_options.capacity = options.write_queue_capacity;
   queue_options.max_group_size = std::max<size_t>(options.max_group_size, 1);
+  // After the commit, so that a reader who saw the old epoch cannot have
+  // read the new data under it (see AuthManager's credentials cache).
+  queue_options.after_group = [store = store.get()] {
+    if (store->write_txn_->TakeCredentialsWritten()) {
+      store->credentials_epoch_.fetch_add(1, std::memory_order_seq_cst);
+    }
+  };
   store->queue_ = std::make_unique<storage::WriteQueue>(
       store->writer_.get(), store->write_txn_.get(), queue_options);
   log::Info("store_opened",
@@ -105,11 +167,17 @@ void SqliteStore::Close() {
     closed_ = true;
   }
   if (queue_ != nullptr) queue_->Shutdown();
+  // With the writer thread gone this thread owns the write connection.
+  if (checkpointer_ != nullptr) checkpointer_->Stop();
   // Readers first: the last connection to close checkpoints the WAL into
   // the database file and removes it, and that should be the writer.
   if (readers_ != nullptr) readers_->Close();
   writer_.reset();
   log::Info("store_closed", {{"path", options_.path}});
+}
+
+int64_t SqliteStore::credentials_epoch() const {
+  return credentials_epoch_.load(std::memory_order_seq_cst);
 }
 
 int64_t SqliteStore::commit_count() const {
@@ -140,23 +208,36 @@ void SqliteStore::WriteAsync(std::function<absl::Status(WriteTxn&)> fn) {
   }
 }
 
-absl::Status SqliteStore::Backup(const std::string& dest_path) {
+absl::StatusOr<BackupInfo> SqliteStore::Backup(const std::string& dest_path) {
   if (dest_path.empty()) {
     return absl::InvalidArgumentError("the backup path is empty");
   }
-  if (SameFile(dest_path, options_.path)) {
-    return absl::InvalidArgumentError(
-        "the backup path names the live database");
-  }
   ASSIGN_OR_RETURN(Connection * source, readers_->Acquire());
   absl::Cleanup release = [&] { readers_->Release(source); };
+  RETURN_IF_ERROR(CheckBackupPath(dest_path));
 
-  const std::string partial = dest_path + ".partial";
-  std::remove(partial.c_str());
-  absl::Cleanup remove_partial = [&] { std::remove(partial.c_str()); };
-  const absl::Status cannot_write = absl::FailedPreconditionError(
-      "cannot write the backup file " + dest_path);
+  std::string partial = dest_path + ".partial-XXXXXX";
+  const int partial_fd = ::mkstemp(partial.data());
+  if (partial_fd < 0) {
+    return FileError(errno, dest_path);
+  }
+  ::close(partial_fd);
+  absl::Cleanup remove_partial = [&] { ::unlink(partial.c_str()); };
+  const absl::Status cannot_write = CannotWrite(dest_path);
+
+  BackupInfo info;
   {
+    // The change counter and the pages are read under one read
+    // transaction: sqlite3_backup_step uses the transaction the source
+    // connection holds, so the copy ends exactly at `info.change_seq`.
+    Transaction snapshot(source);
+    RETURN_IF_ERROR(snapshot.Begin(Transaction::Mode::kDeferred));
+    {
+      ASSIGN_OR_RETURN(storage::Statement select,
+                       source->GetCachedStatement(kSelectChangeSeq));
+      ASSIGN_OR_RETURN(const bool found, select.Step());
+      if (found) info.change_seq = select.ColumnInt64(0);
+    }
     ConnectionOptions dest_options;
     dest_options.wal = false;
     absl::StatusOr<std::unique_ptr<Connection>> dest =
@@ -168,8 +249,7 @@ absl::Status SqliteStore::Backup(const std::string& dest_path) {
       return (*dest)->ErrorStatus(sqlite3_extended_errcode((*dest)->db()),
                                   "backup init");
     }
-    // One step copies every page under one read lock: a consistent
-    // snapshot, while the writer goes on in the WAL.
+    // One step copies every page, while the writer goes on in the WAL.
     const int step = sqlite3_backup_step(backup, -1);
     const int finish = sqlite3_backup_finish(backup);
     if (step != SQLITE_DONE) {
@@ -184,14 +264,25 @@ absl::Status SqliteStore::Backup(const std::string& dest_path) {
     // file.
     RETURN_IF_ERROR((*dest)->Execute(kJournalModeDelete));
   }
-  if (std::rename(partial.c_str(), dest_path.c_str()) != 0) {
-    log::Error("backup_rename_failed", {{"path", dest_path}});
+  // SQLite synced its commits already (synchronous=FULL); this makes the
+  // file's durability not depend on that setting.
+  struct stat partial_stat;
+  if (!SyncFile(partial) || ::stat(partial.c_str(), &partial_stat) != 0) {
     return cannot_write;
   }
-  std::move(remove_partial).Cancel();
+  info.size_bytes = partial_stat.st_size;
+  // link, unlike rename, refuses to replace a file that appeared at
+  // `dest_path` meanwhile.
+  if (::link(partial.c_str(), dest_path.c_str()) != 0) {
+    return FileError(errno, dest_path);
+  }
+  std::move(remove_partial).Invoke();
   SyncParentDirectory(dest_path);
-  log::Info("backup_written", {{"path", dest_path}});
-  return absl::OkStatus();
+  log::Info("backup_written",
+            {{"path", dest_path},
+             {"size_bytes", std::to_string(info.size_bytes)},
+             {"change_seq", std::to_string(info.change_seq)}});
+  return info;
 }
 
 }  // namespace rehab

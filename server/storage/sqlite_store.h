@@ -25,6 +25,7 @@
 #ifndef REHAB_SERVER_STORAGE_SQLITE_STORE_H_
 #define REHAB_SERVER_STORAGE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -41,6 +42,7 @@
 namespace rehab {
 
 namespace storage {
+class Checkpointer;
 class Connection;
 class ConnectionPool;
 class SqliteTxn;
@@ -84,14 +86,12 @@ class SqliteStore final : public Store {
   absl::Status Write(std::function<absl::Status(WriteTxn&)> fn) override;
   void WriteAsync(std::function<absl::Status(WriteTxn&)> fn) override;
 
-  // Writes a consistent copy of the database to `dest_path` while the store
-  // keeps serving (SQLite's online backup, from one read snapshot). The
-  // copy is built beside `dest_path` and renamed over it when complete, so
-  // `dest_path` is either the old file or a whole backup; it is a plain
-  // single-file database (no WAL) that SqliteStore::Open accepts.
-  // INVALID_ARGUMENT when `dest_path` is empty or names this database;
-  // FAILED_PRECONDITION when it cannot be written; UNAVAILABLE after Close.
-  absl::Status Backup(const std::string& dest_path);
+  // Store::Backup, through SQLite's online backup from one read snapshot
+  // (the writer goes on in the WAL meanwhile). The copy is built in a file
+  // of mode 0600 named `dest_path` + ".partial-XXXXXX" and linked to
+  // `dest_path` when durable; it is a plain single-file database (no WAL)
+  // that SqliteStore::Open accepts. After Close: UNAVAILABLE.
+  absl::StatusOr<BackupInfo> Backup(const std::string& dest_path) override;
 
   // Refuses new work, finishes every queued write, waits for running reads,
   // and closes the database. Idempotent.
@@ -99,6 +99,14 @@ class SqliteStore final : public Store {
 
   // Write transactions committed since Open (one per group).
   int64_t commit_count() const;
+
+  // Grows after every write group that changed an account, a token, a
+  // break-glass grant or an area, once the group has ended and before its
+  // callers learn their outcomes: a reader who reads the epoch, then the
+  // store, and finds the epoch unchanged later knows that what it read
+  // still holds. Counts writes through this store only (AuthOptions::
+  // credentials_epoch).
+  int64_t credentials_epoch() const;
 
   const std::string& path() const { return options_.path; }
 
@@ -109,7 +117,10 @@ class SqliteStore final : public Store {
   std::unique_ptr<storage::Connection> writer_;
   std::unique_ptr<storage::SqliteTxn> write_txn_;
   std::unique_ptr<storage::ConnectionPool> readers_;
+  std::unique_ptr<storage::Checkpointer> checkpointer_;
   std::unique_ptr<storage::WriteQueue> queue_;
+
+  std::atomic<int64_t> credentials_epoch_{0};
 
   absl::Mutex close_mu_;
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;

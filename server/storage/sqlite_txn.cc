@@ -429,6 +429,10 @@ absl::Status Explain(absl::Status status, const char* duplicate,
 
 }  // namespace
 
+bool SqliteTxn::TakeCredentialsWritten() {
+  return std::exchange(credentials_written_, false);
+}
+
 // --- Change feed ---
 
 absl::StatusOr<int64_t> SqliteTxn::NextChangeSeq() {
@@ -525,6 +529,7 @@ absl::StatusOr<std::vector<Area>> SqliteTxn::ListAreas(const AreaQuery& q) {
 }
 
 absl::Status SqliteTxn::PutArea(Area& area) {
+  credentials_written_ = true;
   std::optional<std::string> old_code;
   {
     ASSIGN_OR_RETURN(Statement select,
@@ -657,6 +662,7 @@ absl::StatusOr<std::optional<std::string>> SqliteTxn::GetPasswordHash(
 
 absl::Status SqliteTxn::PutAccount(
     Account& account, const std::optional<std::string>& password_hash) {
+  credentials_written_ = true;
   return Explain(
       PutRecord(kUpsertAccount, kAccounts, account, "",
                 [&](Statement& upsert) {
@@ -700,6 +706,7 @@ absl::StatusOr<std::optional<TokenRecord>> SqliteTxn::GetToken(
 }
 
 absl::Status SqliteTxn::PutToken(const TokenRecord& token) {
+  credentials_written_ = true;
   ASSIGN_OR_RETURN(Statement upsert,
                    connection_->GetCachedStatement(kUpsertToken));
   upsert.BindBlob(0, token.token_hash);
@@ -715,6 +722,7 @@ absl::Status SqliteTxn::PutToken(const TokenRecord& token) {
 }
 
 absl::Status SqliteTxn::RevokeTokenFamily(const std::string& family_id) {
+  credentials_written_ = true;
   ASSIGN_OR_RETURN(Statement update,
                    connection_->GetCachedStatement(kRevokeFamily));
   update.BindText(0, family_id);
@@ -722,6 +730,7 @@ absl::Status SqliteTxn::RevokeTokenFamily(const std::string& family_id) {
 }
 
 absl::Status SqliteTxn::RevokeAccountTokens(const std::string& account_id) {
+  credentials_written_ = true;
   ASSIGN_OR_RETURN(Statement update,
                    connection_->GetCachedStatement(kRevokeAccount));
   update.BindText(0, account_id);
@@ -729,6 +738,7 @@ absl::Status SqliteTxn::RevokeAccountTokens(const std::string& account_id) {
 }
 
 absl::Status SqliteTxn::PutBreakGlassGrant(const BreakGlassGrant& grant) {
+  credentials_written_ = true;
   ASSIGN_OR_RETURN(Statement upsert,
                    connection_->GetCachedStatement(kUpsertGrant));
   upsert.BindText(0, grant.account_id);

@@ -121,6 +121,13 @@ class SqliteTxn final : public WriteTxn {
 
   absl::Status AppendAudit(rehab::v1::AuditEvent& event) override;
 
+  // True when a write through this object since the last call changed
+  // something authentication reads (an account, a token, a break-glass
+  // grant or an area), whether or not it was kept; clears the mark. Every
+  // write method touching those tables must set it: the credentials cache
+  // (AuthManager) is only as exact as this mark.
+  bool TakeCredentialsWritten();
+
  private:
   // Stamps `record` with the next change_seq, writes it with `upsert_sql`
   // (the common columns bound here, the record's own by `bind_rest`, which
@@ -145,6 +152,7 @@ class SqliteTxn final : public WriteTxn {
   Connection* const connection_;
   // Reused for every serialised body, so a writer allocates once.
   std::string body_;
+  bool credentials_written_ = false;
 };
 
 }  // namespace rehab::storage

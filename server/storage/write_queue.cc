@@ -84,6 +84,10 @@ void WriteQueue::Run() {
       }
     }
     CommitGroup();
+    if (options_.after_group) options_.after_group();
+    for (size_t i = 0; i < group_.size(); ++i) {
+      Complete(group_[i], std::move(results_[i]));
+    }
     group_.clear();
     results_.clear();
   }
@@ -101,7 +105,7 @@ void WriteQueue::CommitGroup() {
   Transaction transaction(connection_);
   const absl::Status begin = transaction.Begin(Transaction::Mode::kImmediate);
   if (!begin.ok()) {
-    for (Entry& entry : group_) Complete(entry, begin);
+    results_.assign(group_.size(), begin);
     return;
   }
   for (size_t i = 0; i < group_.size(); ++i) {
@@ -114,7 +118,7 @@ void WriteQueue::CommitGroup() {
                                     : results_.back();
       log::Error("write_group_aborted",
                  {{"jobs", std::to_string(group_.size())}});
-      for (Entry& entry : group_) Complete(entry, lost);
+      results_.assign(group_.size(), lost);
       return;
     }
   }
@@ -125,8 +129,8 @@ void WriteQueue::CommitGroup() {
     log::Error("write_group_commit_failed",
                {{"jobs", std::to_string(group_.size())}});
   }
-  for (size_t i = 0; i < group_.size(); ++i) {
-    Complete(group_[i], results_[i].ok() ? commit : std::move(results_[i]));
+  for (absl::Status& result : results_) {
+    if (result.ok()) result = commit;
   }
 }
 

@@ -52,6 +52,9 @@ struct WriteQueueOptions {
   // Jobs committed together at most (bounds one transaction's size and
   // the latency of its first job).
   size_t max_group_size = 512;
+  // When set, runs on the writer thread after each group has ended
+  // (committed or not), before any of its callers learns its outcome.
+  std::function<void()> after_group;
 };
 
 class WriteQueue {
@@ -96,6 +99,8 @@ class WriteQueue {
   absl::Status Enqueue(Job job, Completion* completion);
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
+  // Runs group_ in one transaction, leaving each job's outcome in
+  // results_.
   void CommitGroup();
   absl::Status RunJob(const Job& job);
   void Complete(Entry& entry, absl::Status status);

@@ -43,6 +43,7 @@ class MockStub : public Stub {
                          ListEnrollmentsResponse);
   REHAB_MOCK_STUB_METHOD(ListAuditEvents, ListAuditEventsRequest,
                          ListAuditEventsResponse);
+  REHAB_MOCK_STUB_METHOD(Backup, BackupRequest, BackupResponse);
 
 #undef REHAB_MOCK_STUB_METHOD
 };

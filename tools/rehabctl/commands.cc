@@ -560,6 +560,16 @@ int Audit(Context& ctx, const Args& args) {
                     {"DETAIL", "detail"}});
 }
 
+// --- Backup ------------------------------------------------------------------
+
+int Backup(Context& ctx, const Args& args) {
+  rehab::v1::BackupRequest request;
+  // A path on the server host, passed as given: rehabctl may run elsewhere,
+  // so it is not resolved against the local directory.
+  request.set_path(args.positional()[0]);
+  return PrintRecord(ctx, ctx.client.Backup(request));
+}
+
 // --- The table ---------------------------------------------------------------
 
 FlagSpec Value(std::string name) { return {std::move(name)}; }
@@ -726,6 +736,14 @@ const std::vector<Command>& Commands() {
        0,
        0,
        Audit},
+      {{"backup"},
+       "PATH",
+       "copy the database, while rehabd runs, to the new file PATH on the "
+       "server host (an absolute path)",
+       {},
+       1,
+       1,
+       Backup},
   };
   return *kCommands;
 }

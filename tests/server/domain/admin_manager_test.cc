@@ -1,5 +1,6 @@
 #include "server/domain/admin_manager.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 namespace rehab {
 namespace {
 
+using ::rehab::v1::BackupRequest;
+using ::rehab::v1::BackupResponse;
 using ::rehab::v1::ListAuditEventsRequest;
 using ::rehab::v1::ListAuditEventsResponse;
 using ::testing::ElementsAre;
@@ -171,6 +174,94 @@ TEST_F(AdminManagerTest, RefusesPageTokensOfOtherLists) {
   request.set_page_token(EncodePageToken("ListAuditEvents", "not-a-seq"));
   EXPECT_EQ(List(request, root_).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AdminManagerTest, BackupCopiesTheCommittedStateForAnAdministrator) {
+  rehab::v1::Area county;
+  county.set_id("a1");
+  county.set_code("320831");
+  county.set_name("County");
+  ASSERT_TRUE(
+      store_.Write([&](WriteTxn& txn) { return txn.PutArea(county); }).ok());
+  BackupRequest request;
+  request.set_path("/var/backups/rehab-2026-11-29.db");
+
+  absl::StatusOr<BackupResponse> response = admin_.Backup(root_, request);
+
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->path(), "/var/backups/rehab-2026-11-29.db");
+  EXPECT_GT(response->size_bytes(), 0);
+  EXPECT_EQ(FromProto(response->finish_time()), clock_.Now());
+  EXPECT_EQ(response->change_seq(), store_.changes().back().change_seq);
+  std::shared_ptr<const FakeStore::State> copy =
+      store_.backup("/var/backups/rehab-2026-11-29.db");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->areas.count("a1"), 1u);
+}
+
+TEST_F(AdminManagerTest, OnlyAdministratorsMayBackUp) {
+  BackupRequest request;
+  request.set_path("/var/backups/rehab.db");
+  for (rehab::v1::Role role :
+       {rehab::v1::ROLE_SUPERVISOR, rehab::v1::ROLE_FAMILY_DOCTOR,
+        rehab::v1::ROLE_FACILITY_STAFF, rehab::v1::ROLE_PATIENT,
+        rehab::v1::ROLE_KIOSK, rehab::v1::ROLE_UNSPECIFIED}) {
+    absl::Status status =
+        admin_.Backup(MakeCaller(role, "x", "x"), request).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << role;
+  }
+  EXPECT_EQ(store_.backup("/var/backups/rehab.db"), nullptr);
+}
+
+TEST_F(AdminManagerTest, BackupRefusesPathsThatAreNotANewAbsoluteFile) {
+  // The file system would see "/var/backups/a".
+  constexpr char kNulPath[] = "/var/backups/a\0b.db";
+  for (const std::string& path :
+       {std::string(), std::string("rehab.db"), std::string("./rehab.db"),
+        std::string("/var/backups/"),
+        std::string(kNulPath, sizeof(kNulPath) - 1),
+        "/" + std::string(5000, 'x')}) {
+    BackupRequest request;
+    request.set_path(path);
+    absl::Status status = admin_.Backup(root_, request).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << path;
+    ASSERT_EQ(FieldViolationsOf(status).size(), 1u) << path;
+    EXPECT_EQ(FieldViolationsOf(status)[0].field, "path");
+    EXPECT_EQ(store_.backup(path), nullptr) << path;
+  }
+}
+
+TEST_F(AdminManagerTest, BackupNamesThePathWhenTheFileExistsOrHasNoDirectory) {
+  BackupRequest request;
+  request.set_path("/var/backups/rehab.db");
+  ASSERT_TRUE(admin_.Backup(root_, request).ok());
+
+  absl::Status again = admin_.Backup(root_, request).status();
+  EXPECT_EQ(again.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(FieldViolationsOf(again).size(), 1u);
+  EXPECT_EQ(FieldViolationsOf(again)[0].field, "path");
+  EXPECT_EQ(FieldViolationsOf(again)[0].description,
+            "a file already exists there");
+
+  store_.SetBackupFailure(absl::NotFoundError("no directory"));
+  request.set_path("/no/such/dir/rehab.db");
+  absl::Status no_dir = admin_.Backup(root_, request).status();
+  EXPECT_EQ(no_dir.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(FieldViolationsOf(no_dir).size(), 1u);
+  EXPECT_EQ(FieldViolationsOf(no_dir)[0].field, "path");
+  EXPECT_EQ(FieldViolationsOf(no_dir)[0].description,
+            "its directory does not exist");
+}
+
+TEST_F(AdminManagerTest, BackupPassesOtherStoreErrorsOn) {
+  store_.SetBackupFailure(absl::ResourceExhaustedError("the disk is full"));
+  BackupRequest request;
+  request.set_path("/var/backups/rehab.db");
+
+  absl::Status status = admin_.Backup(root_, request).status();
+
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(FieldViolationsOf(status).empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "server/domain/demo_county.h"
 
 #include <cstdint>
+#include <functional>
 #include <ios>
 #include <map>
 #include <optional>
@@ -51,39 +52,37 @@ int AgeOn(absl::CivilDay birth, absl::CivilDay today) {
   return age;
 }
 
-std::vector<Patient> AllPatients(Store& store) {
-  std::vector<Patient> patients;
-  PatientQuery query;
-  query.scope.kind = PatientScope::Kind::kAll;
-  query.limit = 100000;
+// The rows `list` reads in one read transaction; none, and a failure of
+// the test, when the read fails.
+template <typename Row>
+std::vector<Row> ReadRows(
+    Store& store,
+    const std::function<absl::StatusOr<std::vector<Row>>(ReadTxn&)>& list) {
+  std::vector<Row> rows;
   EXPECT_TRUE(store
                   .Read([&](ReadTxn& txn) -> absl::Status {
-                    absl::StatusOr<std::vector<Patient>> rows =
-                        txn.ListPatients(query);
-                    if (!rows.ok()) return rows.status();
-                    patients = *std::move(rows);
+                    ASSIGN_OR_RETURN(rows, list(txn));
                     return absl::OkStatus();
                   })
                   .ok());
-  return patients;
+  return rows;
+}
+
+std::vector<Patient> AllPatients(Store& store) {
+  PatientQuery query;
+  query.scope.kind = PatientScope::Kind::kAll;
+  query.limit = 100000;
+  return ReadRows<Patient>(
+      store, [&](ReadTxn& txn) { return txn.ListPatients(query); });
 }
 
 std::vector<Enrollment> Enrollments(Store& store, Program program) {
-  std::vector<Enrollment> enrollments;
   EnrollmentQuery query;
   query.scope.kind = PatientScope::Kind::kAll;
   query.program = program;
   query.limit = 100000;
-  EXPECT_TRUE(store
-                  .Read([&](ReadTxn& txn) -> absl::Status {
-                    absl::StatusOr<std::vector<Enrollment>> rows =
-                        txn.ListEnrollments(query);
-                    if (!rows.ok()) return rows.status();
-                    enrollments = *std::move(rows);
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  return enrollments;
+  return ReadRows<Enrollment>(
+      store, [&](ReadTxn& txn) { return txn.ListEnrollments(query); });
 }
 
 // Seeding takes a while in the in-memory store, so the tests that only read

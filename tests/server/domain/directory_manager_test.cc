@@ -11,11 +11,14 @@
 #include "server/common/errors.h"
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
+#include "tests/server/domain/domain_test_util.h"
 #include "tests/server/domain/fake_store.h"
 
 namespace rehab {
 namespace {
 
+using ::rehab::domain_test::Admin;
+using ::rehab::domain_test::FieldsOf;
 using rehab::v1::Account;
 using rehab::v1::Area;
 using rehab::v1::Facility;
@@ -27,13 +30,6 @@ const absl::Time kStart = absl::FromUnixSeconds(1717214400);
 constexpr char kMissing[] = "c0000000-0000-4000-8000-00000000ffff";
 constexpr char kPassword[] = "correct horse";
 
-Caller Admin() {
-  Caller c;
-  c.account_id = "acct-admin";
-  c.role = rehab::v1::ROLE_ADMIN;
-  return c;
-}
-
 Caller WithRole(rehab::v1::Role role) {
   Caller c;
   c.account_id = absl::StrCat("acct-", rehab::v1::Role_Name(role));
@@ -41,14 +37,6 @@ Caller WithRole(rehab::v1::Role role) {
   c.scope_id = kMissing;
   c.scope_area_code = "320831";
   return c;
-}
-
-std::vector<std::string> FieldsOf(const absl::Status& status) {
-  std::vector<std::string> fields;
-  for (const FieldViolation& v : FieldViolationsOf(status)) {
-    fields.push_back(v.field);
-  }
-  return fields;
 }
 
 class DirectoryManagerTest : public ::testing::Test {

@@ -39,6 +39,23 @@ std::optional<T> Find(const std::map<std::string, T>& rows,
   return it->second;
 }
 
+// The row that `index` names under `key`; nullopt when it names none.
+template <typename T, typename Key>
+std::optional<T> FindByKey(const std::map<std::string, T>& rows,
+                           const std::map<Key, std::string>& index,
+                           const Key& key) {
+  auto it = index.find(key);
+  if (it == index.end()) return std::nullopt;
+  return Find(rows, it->second);
+}
+
+// True when `index` gives `key` to a record other than `id`.
+bool HeldByOther(const std::map<std::string, std::string>& index,
+                 const std::string& key, const std::string& id) {
+  auto it = index.find(key);
+  return it != index.end() && it->second != id;
+}
+
 // Rows after `after_key` in key order, filtered, at most `limit`.
 template <typename T, typename Pred>
 std::vector<T> Page(const std::map<std::string, T>& rows,
@@ -174,19 +191,12 @@ class FakeTxn final : public WriteTxn {
 
   absl::StatusOr<std::optional<Patient>> GetPatientByIdNumber(
       const std::string& id_number) override {
-    for (const auto& [id, p] : s_.patients) {
-      if (p.id_number() == id_number) return p;
-    }
-    return std::nullopt;
+    return FindByKey(s_.patients, s_.patient_by_id_number, id_number);
   }
 
   absl::StatusOr<std::optional<Patient>> GetPatientByCardNumber(
       const std::string& card_number) override {
-    if (card_number.empty()) return std::nullopt;
-    for (const auto& [id, p] : s_.patients) {
-      if (p.disability_card_number() == card_number) return p;
-    }
-    return std::nullopt;
+    return FindByKey(s_.patients, s_.patient_by_card_number, card_number);
   }
 
   absl::StatusOr<std::vector<Patient>> ListPatients(
@@ -323,19 +333,27 @@ class FakeTxn final : public WriteTxn {
         !s_.facilities.count(patient.facility_id())) {
       return MissingReference("patient.facility_id names no stored facility");
     }
-    for (const auto& [id, other] : s_.patients) {
-      if (id == patient.id()) continue;
-      if (other.id_number() == patient.id_number()) {
-        return AlreadyExists("a patient with this ID number exists",
-                             kReasonDuplicateIdNumber);
-      }
-      if (!patient.disability_card_number().empty() &&
-          other.disability_card_number() == patient.disability_card_number()) {
-        return AlreadyExists(
-            "a patient with this disability card number exists");
-      }
+    if (HeldByOther(s_.patient_by_id_number, patient.id_number(),
+                    patient.id())) {
+      return AlreadyExists("a patient with this ID number exists",
+                           kReasonDuplicateIdNumber);
+    }
+    if (HeldByOther(s_.patient_by_card_number, patient.disability_card_number(),
+                    patient.id())) {
+      return AlreadyExists("a patient with this disability card number exists");
     }
     patient.set_change_seq(NextChange("patients", patient.id()));
+    auto stored = s_.patients.find(patient.id());
+    if (stored != s_.patients.end()) {
+      // Keys are unique, so the stored version's are its own to drop.
+      s_.patient_by_id_number.erase(stored->second.id_number());
+      s_.patient_by_card_number.erase(stored->second.disability_card_number());
+    }
+    s_.patient_by_id_number[patient.id_number()] = patient.id();
+    if (!patient.disability_card_number().empty()) {
+      s_.patient_by_card_number[patient.disability_card_number()] =
+          patient.id();
+    }
     s_.patients[patient.id()] = patient;
     return absl::OkStatus();
   }
@@ -355,6 +373,16 @@ class FakeTxn final : public WriteTxn {
       }
     }
     enrollment.set_change_seq(NextChange("enrollments", enrollment.id()));
+    auto stored = s_.enrollments.find(enrollment.id());
+    if (stored != s_.enrollments.end() &&
+        IsOpenEnrollmentStatus(stored->second.status())) {
+      s_.open_enrollment.erase(
+          {stored->second.patient_id(), stored->second.program()});
+    }
+    if (IsOpenEnrollmentStatus(enrollment.status())) {
+      s_.open_enrollment[{enrollment.patient_id(), enrollment.program()}] =
+          enrollment.id();
+    }
     s_.enrollments[enrollment.id()] = enrollment;
     return absl::OkStatus();
   }
@@ -424,13 +452,8 @@ class FakeTxn final : public WriteTxn {
 
   std::optional<Enrollment> OpenEnrollment(const std::string& patient_id,
                                            rehab::v1::Program program) const {
-    for (const auto& [id, e] : s_.enrollments) {
-      if (e.patient_id() == patient_id && e.program() == program &&
-          IsOpenEnrollmentStatus(e.status())) {
-        return e;
-      }
-    }
-    return std::nullopt;
+    return FindByKey(s_.enrollments, s_.open_enrollment,
+                     std::make_pair(patient_id, program));
   }
 
   bool InScope(const Patient& p, const PatientScope& scope) const {
@@ -461,6 +484,26 @@ class FakeTxn final : public WriteTxn {
   FakeStore::State& s_;
   const bool writable_;
 };
+
+// The serialized size of every record `state` holds.
+int64_t SerializedSize(const FakeStore::State& state) {
+  int64_t size = 0;
+  auto add = [&size](const auto& rows) {
+    for (const auto& [key, row] : rows) {
+      size += static_cast<int64_t>(row.ByteSizeLong());
+    }
+  };
+  add(state.areas);
+  add(state.facilities);
+  add(state.practitioners);
+  add(state.accounts);
+  add(state.patients);
+  add(state.enrollments);
+  for (const AuditEvent& event : state.audit) {
+    size += static_cast<int64_t>(event.ByteSizeLong());
+  }
+  return size;
+}
 
 }  // namespace
 
@@ -522,6 +565,35 @@ void FakeStore::WriteAsync(std::function<absl::Status(WriteTxn&)> fn) {
   if (!status.ok()) {
     log::Warn("fake_store_async_write_failed", {{"status", status.ToString()}});
   }
+}
+
+absl::StatusOr<BackupInfo> FakeStore::Backup(const std::string& dest_path) {
+  if (dest_path.empty()) {
+    return absl::InvalidArgumentError("the backup path is empty");
+  }
+  std::shared_ptr<const State> snapshot = Snapshot();
+  absl::MutexLock lock(&mu_);
+  if (!backup_failure_.ok()) return backup_failure_;
+  if (backups_.count(dest_path) > 0) {
+    return absl::AlreadyExistsError("a file already exists at " + dest_path);
+  }
+  backups_[dest_path] = snapshot;
+  BackupInfo info;
+  info.size_bytes = SerializedSize(*snapshot);
+  info.change_seq = snapshot->last_change_seq;
+  return info;
+}
+
+void FakeStore::SetBackupFailure(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  backup_failure_ = std::move(status);
+}
+
+std::shared_ptr<const FakeStore::State> FakeStore::backup(
+    const std::string& path) const {
+  absl::MutexLock lock(&mu_);
+  auto it = backups_.find(path);
+  return it == backups_.end() ? nullptr : it->second;
 }
 
 void FakeStore::SetWriteFailure(absl::Status status) {

@@ -19,12 +19,17 @@
 //     feed (see changes()). Unique keys are enforced as the schema does:
 //     area code, account username, patient ID number and card number, one
 //     open enrollment per patient and program (ALREADY_EXISTS, with the
-//     reasons the SQLite store gives). References are checked as its
+//     reasons the SQLite store gives; a patient that collides on both of
+//     its keys hears of the ID number). References are checked as its
 //     foreign keys are (FAILED_PRECONDITION): an area's parent, a
 //     facility's area, a practitioner's facility, a patient's area and
 //     (when set) facility, an enrollment's patient, a token's account, a
 //     grant's account and patient. One break-glass grant per account and
 //     patient (a new one replaces it); grants are listed by patient id.
+//   - Backup keeps a snapshot of the committed state in memory under the
+//     path (no file is written; see backup()). A path backed up to before
+//     is ALREADY_EXISTS; any other non-empty path is accepted. size_bytes
+//     is the serialized size of the records; change_seq the last one.
 //   - PatientScope is applied in ListPatients, PatientInScope and
 //     ListEnrollments: kAll everything; kNone nothing; kAreaSubtree the
 //     patients whose area's code starts with `area_code` (an empty code
@@ -46,6 +51,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/domain/store.h"
 
@@ -74,6 +80,15 @@ class FakeStore final : public Store {
     std::map<std::pair<std::string, std::string>, BreakGlassGrant> grants;
     std::map<std::string, rehab::v1::Patient> patients;
     std::map<std::string, rehab::v1::Enrollment> enrollments;
+    // Unique keys, each mapped to the id of the one record holding it, so
+    // that a Put or a lookup by key need not scan every record. The Put*
+    // methods keep them in step with `patients` and `enrollments`.
+    std::map<std::string, std::string> patient_by_id_number;
+    std::map<std::string, std::string> patient_by_card_number;  // non-empty
+    // The open enrollment (IsOpenEnrollmentStatus) by patient id and
+    // program.
+    std::map<std::pair<std::string, rehab::v1::Program>, std::string>
+        open_enrollment;
     std::vector<rehab::v1::AuditEvent> audit;  // seq ascending
     std::vector<Change> changes;               // change_seq ascending
     int64_t last_change_seq = 0;
@@ -86,11 +101,18 @@ class FakeStore final : public Store {
   absl::Status Read(const std::function<absl::Status(ReadTxn&)>& fn) override;
   absl::Status Write(std::function<absl::Status(WriteTxn&)> fn) override;
   void WriteAsync(std::function<absl::Status(WriteTxn&)> fn) override;
+  absl::StatusOr<BackupInfo> Backup(const std::string& dest_path) override;
 
   // Fault injection: while `status` is not OK, Write and WriteAsync fail
   // with it without running their function (as a full write queue or a
   // shutting-down store would).
   void SetWriteFailure(absl::Status status);
+  // Fault injection: while `status` is not OK, Backup fails with it (as a
+  // missing directory or a full disk would).
+  void SetBackupFailure(absl::Status status);
+
+  // The state a Backup to `path` saved; null when none was made.
+  std::shared_ptr<const State> backup(const std::string& path) const;
 
   // The committed audit trail, seq ascending.
   std::vector<rehab::v1::AuditEvent> audit_events() const;
@@ -112,6 +134,9 @@ class FakeStore final : public Store {
   std::shared_ptr<const State> state_ ABSL_GUARDED_BY(mu_);
   absl::Status write_failure_ ABSL_GUARDED_BY(mu_);
   int64_t commit_count_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status backup_failure_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<const State>> backups_
+      ABSL_GUARDED_BY(mu_);
   // WriteAsync calls made from inside a write function, run after it.
   std::vector<std::function<absl::Status(WriteTxn&)>> deferred_
       ABSL_GUARDED_BY(mu_);

@@ -176,6 +176,46 @@ TEST_F(FakeStoreTest, AllowsOneOpenEnrollmentPerProgram) {
   EXPECT_TRUE(put("e2", rehab::v1::ENROLLMENT_STATUS_REGISTERED).ok());
 }
 
+TEST_F(FakeStoreTest, UniqueKeysFollowAnUpdatedPatient) {
+  auto put = [&](const std::string& id, const std::string& id_number,
+                 const std::string& card) {
+    return store_.Write([&](WriteTxn& txn) {
+      rehab::v1::Patient p = MakePatient(id, kVillage, "", "Li Na");
+      p.set_id_number(id_number);
+      p.set_disability_card_number(card);
+      return txn.PutPatient(p);
+    });
+  };
+  ASSERT_TRUE(put("p1", "id-p1", "card-1").ok());
+  absl::Status same_card = put("p5", "id-p5", "card-1");
+  EXPECT_EQ(same_card.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ReasonOf(same_card), kReasonAlreadyExists);
+
+  // p1 moves to new keys: the old ones are free, the new ones p1's.
+  ASSERT_TRUE(put("p1", "id-p1-new", "card-2").ok());
+  ASSERT_TRUE(store_
+                  .Read([](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(auto old_number,
+                                     txn.GetPatientByIdNumber("id-p1"));
+                    EXPECT_FALSE(old_number.has_value());
+                    ASSIGN_OR_RETURN(auto old_card,
+                                     txn.GetPatientByCardNumber("card-1"));
+                    EXPECT_FALSE(old_card.has_value());
+                    ASSIGN_OR_RETURN(auto by_number,
+                                     txn.GetPatientByIdNumber("id-p1-new"));
+                    EXPECT_EQ(by_number.has_value() ? by_number->id() : "",
+                              "p1");
+                    ASSIGN_OR_RETURN(auto by_card,
+                                     txn.GetPatientByCardNumber("card-2"));
+                    EXPECT_EQ(by_card.has_value() ? by_card->id() : "", "p1");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_TRUE(put("p5", "id-p1", "card-1").ok());
+  EXPECT_EQ(put("p6", "id-p1-new", "").code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
 TEST_F(FakeStoreTest, AppliesEachScopeKind) {
   PatientScope subtree = ScopeOf(PatientScope::Kind::kAreaSubtree);
   subtree.area_code = "320831001";

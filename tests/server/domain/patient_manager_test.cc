@@ -12,12 +12,16 @@
 #include "server/common/errors.h"
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
+#include "server/domain/page_token.h"
 #include "server/domain/validation.h"
+#include "tests/server/domain/domain_test_util.h"
 #include "tests/server/domain/fake_store.h"
 
 namespace rehab {
 namespace {
 
+using ::rehab::domain_test::Admin;
+using ::rehab::domain_test::FieldsOf;
 using rehab::v1::Enrollment;
 using rehab::v1::Patient;
 using ::testing::ElementsAre;
@@ -48,13 +52,6 @@ std::string CardNumber(const std::string& id_number, int category, int grade) {
   return absl::StrCat(id_number, category, grade);
 }
 
-Caller Admin() {
-  Caller c;
-  c.account_id = "acct-admin";
-  c.role = rehab::v1::ROLE_ADMIN;
-  return c;
-}
-
 Caller Supervisor(const std::string& area_id, const std::string& code,
                   bool psychiatric_identity = false) {
   Caller c;
@@ -81,14 +78,6 @@ Caller PatientAccount(const std::string& patient_id) {
   c.role = rehab::v1::ROLE_PATIENT;
   c.scope_id = patient_id;
   return c;
-}
-
-std::vector<std::string> FieldsOf(const absl::Status& status) {
-  std::vector<std::string> fields;
-  for (const FieldViolation& v : FieldViolationsOf(status)) {
-    fields.push_back(v.field);
-  }
-  return fields;
 }
 
 class PatientManagerTest : public ::testing::Test {
@@ -137,19 +126,17 @@ class PatientManagerTest : public ::testing::Test {
     return p;
   }
 
-  Patient MustCreate(const Patient& patient, const Caller& caller = Admin()) {
-    rehab::v1::CreatePatientRequest request;
-    *request.mutable_patient() = patient;
-    absl::StatusOr<Patient> created = manager_.CreatePatient(caller, request);
-    EXPECT_TRUE(created.ok()) << created.status();
-    return created.value_or(Patient());
-  }
-
   absl::StatusOr<Patient> Create(const Patient& patient,
                                  const Caller& caller = Admin()) {
     rehab::v1::CreatePatientRequest request;
     *request.mutable_patient() = patient;
     return manager_.CreatePatient(caller, request);
+  }
+
+  Patient MustCreate(const Patient& patient, const Caller& caller = Admin()) {
+    absl::StatusOr<Patient> created = Create(patient, caller);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.value_or(Patient());
   }
 
   absl::StatusOr<Patient> Get(const Caller& caller, const std::string& id,
@@ -725,7 +712,7 @@ TEST_F(PatientManagerTest, OneOpenEnrollmentPerProgram) {
   EXPECT_EQ(ended->version(), 2);
 
   EXPECT_EQ(
-      EndEnrollment(first_id, "2024-05-01", rehab::v1::ENROLLMENT_STATUS_ENDED)
+      EndEnrollment(first_id, "2024-05-02", rehab::v1::ENROLLMENT_STATUS_ENDED)
           .status()
           .code(),
       absl::StatusCode::kFailedPrecondition);
@@ -805,6 +792,165 @@ TEST_F(PatientManagerTest, EnrollmentsOutsideTheScopeAreHidden) {
   ASSERT_TRUE(shown.ok());
   ASSERT_EQ(shown->enrollments_size(), 1);
   EXPECT_EQ(shown->enrollments(0).id(), enrollment->id());
+}
+
+// Ids chosen so that the list order is known.
+constexpr char kPatientA[] = "c0000000-0000-4000-8000-000000000001";
+constexpr char kPatientB[] = "c0000000-0000-4000-8000-000000000002";
+constexpr char kPatientC[] = "c0000000-0000-4000-8000-000000000003";
+
+TEST_F(PatientManagerTest, NameSearchPagesDoNotRevealWithheldPatients) {
+  Patient a = NewPatient("Wang An", IdNumber("19800101", 11));
+  a.set_id(kPatientA);
+  MustCreate(a);
+  Patient b = NewPatient("Wang Bo", IdNumber("19800101", 13));
+  b.set_id(kPatientB);
+  b.set_disability_category(rehab::v1::DISABILITY_CATEGORY_PSYCHIATRIC);
+  MustCreate(b);
+  const Caller plain = Supervisor(kTownship1, "320831100");
+
+  // Only the withheld patient follows the one visible match: the page
+  // must not promise more.
+  rehab::v1::ListPatientsRequest request;
+  request.set_name_prefix("Wang");
+  request.set_page_size(1);
+  absl::StatusOr<rehab::v1::ListPatientsResponse> page =
+      manager_.ListPatients(plain, request);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->patients_size(), 1);
+  EXPECT_EQ(page->patients(0).id(), kPatientA);
+  EXPECT_THAT(page->next_page_token(), IsEmpty());
+
+  // With a visible match after it, pages hold visible rows only, none is
+  // empty, and no token names the withheld row.
+  Patient c = NewPatient("Wang Cai", IdNumber("19800101", 15));
+  c.set_id(kPatientC);
+  MustCreate(c);
+  std::vector<std::vector<std::string>> pages;
+  do {
+    page = manager_.ListPatients(plain, request);
+    ASSERT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> ids;
+    for (const Patient& p : page->patients()) ids.push_back(p.id());
+    pages.push_back(ids);
+    if (!page->next_page_token().empty()) {
+      absl::StatusOr<std::string> key =
+          DecodePageToken("ListPatients", page->next_page_token());
+      ASSERT_TRUE(key.ok()) << key.status();
+      EXPECT_NE(*key, kPatientB);
+    }
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(pages,
+            (std::vector<std::vector<std::string>>{{kPatientA}, {kPatientC}}));
+
+  // A caller who sees the identity gets every match.
+  request.clear_page_token();
+  EXPECT_THAT(ListIds(Supervisor(kTownship1, "320831100", true), request),
+              ElementsAre(kPatientA, kPatientB, kPatientC));
+}
+
+TEST_F(PatientManagerTest, PseudonymisedCallerMayNotChangeTheCategory) {
+  Patient fresh = NewPatient("Wang Fang", IdNumber("19800101", 13));
+  fresh.set_disability_category(rehab::v1::DISABILITY_CATEGORY_PSYCHIATRIC);
+  const Patient created = MustCreate(fresh);
+  const Caller plain = Supervisor(kTownship1, "320831100");
+
+  Patient patch;
+  patch.set_id(created.id());
+  patch.set_version(created.version());
+  patch.set_disability_category(rehab::v1::DISABILITY_CATEGORY_PHYSICAL);
+  absl::StatusOr<Patient> changed =
+      Update(plain, patch, {"disability_category"});
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kPermissionDenied);
+  if (changed.ok()) {
+    EXPECT_NE(changed->name(), "Wang Fang");
+  }
+
+  absl::StatusOr<Patient> stored = Get(Admin(), created.id());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->disability_category(),
+            rehab::v1::DISABILITY_CATEGORY_PSYCHIATRIC);
+  EXPECT_EQ(stored->version(), created.version());
+
+  // Making an ordinary patient psychiatric withholds the answer at once.
+  const Patient other =
+      MustCreate(NewPatient("Li Lei", IdNumber("19900202", 24)));
+  patch.set_id(other.id());
+  patch.set_version(other.version());
+  patch.set_disability_category(rehab::v1::DISABILITY_CATEGORY_PSYCHIATRIC);
+  absl::StatusOr<Patient> marked =
+      Update(plain, patch, {"disability_category"});
+  ASSERT_TRUE(marked.ok()) << marked.status();
+  EXPECT_TRUE(marked->pseudonymised());
+  EXPECT_NE(marked->name(), "Li Lei");
+}
+
+TEST_F(PatientManagerTest, EndedPsychiatricEnrollmentKeepsThePatientMasked) {
+  const Patient created =
+      MustCreate(NewPatient("Li Lei", IdNumber("19900202", 24)));
+  const Caller plain = Supervisor(kTownship1, "320831100");
+  const Caller flagged = Supervisor(kTownship1, "320831100", true);
+  absl::StatusOr<Enrollment> enrollment =
+      Enroll(Admin(), created.id(), rehab::v1::PROGRAM_PSYCHIATRIC_MANAGEMENT);
+  ASSERT_TRUE(enrollment.ok()) << enrollment.status();
+
+  EXPECT_EQ(EndEnrollment(enrollment->id(), "2024-05-01",
+                          rehab::v1::ENROLLMENT_STATUS_ENDED, plain)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(EndEnrollment(enrollment->id(), "2024-05-01",
+                            rehab::v1::ENROLLMENT_STATUS_ENDED, flagged)
+                  .ok());
+
+  absl::StatusOr<Patient> seen = Get(plain, created.id());
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_TRUE(seen->pseudonymised());
+  EXPECT_NE(seen->name(), "Li Lei");
+  rehab::v1::ListPatientsRequest by_name;
+  by_name.set_name_prefix("Li");
+  EXPECT_THAT(ListIds(plain, by_name), IsEmpty());
+}
+
+TEST_F(PatientManagerTest, UpdateWithoutAVersionIsInvalid) {
+  const Patient created =
+      MustCreate(NewPatient("Wang Fang", IdNumber("19800101", 13)));
+  Patient patch;
+  patch.set_id(created.id());
+  patch.set_phone("13922222222");
+  absl::Status status = Update(Admin(), patch, {"phone"}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(FieldsOf(status), ElementsAre("patient.version"));
+  EXPECT_EQ(Get(Admin(), created.id())->phone(), "13800000000");
+}
+
+TEST_F(PatientManagerTest, RetriedEndEnrollmentReturnsTheStoredEnrollment) {
+  const Patient created =
+      MustCreate(NewPatient("Wang Fang", IdNumber("19800101", 13)));
+  absl::StatusOr<Enrollment> enrollment =
+      Enroll(Admin(), created.id(), rehab::v1::PROGRAM_PRECISION_REHAB);
+  ASSERT_TRUE(enrollment.ok());
+  absl::StatusOr<Enrollment> ended = EndEnrollment(
+      enrollment->id(), "2024-05-01", rehab::v1::ENROLLMENT_STATUS_ENDED);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+
+  absl::StatusOr<Enrollment> retry = EndEnrollment(
+      enrollment->id(), "2024-05-01", rehab::v1::ENROLLMENT_STATUS_ENDED);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->version(), ended->version());
+  EXPECT_EQ(retry->end_date(), "2024-05-01");
+
+  EXPECT_EQ(EndEnrollment(enrollment->id(), "2024-05-01",
+                          rehab::v1::ENROLLMENT_STATUS_DECEASED)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(EndEnrollment(enrollment->id(), "2024-04-30",
+                          rehab::v1::ENROLLMENT_STATUS_ENDED)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -8,10 +8,12 @@
 #include "server/common/dates.h"
 #include "server/common/errors.h"
 #include "server/common/ids.h"
+#include "tests/server/domain/domain_test_util.h"
 
 namespace rehab {
 namespace {
 
+using ::rehab::domain_test::MakePatient;
 using rehab::v1::Area;
 using rehab::v1::Patient;
 
@@ -24,14 +26,6 @@ Caller Doctor() {
   caller.role = rehab::v1::ROLE_FAMILY_DOCTOR;
   caller.device_id = "tablet-7";
   return caller;
-}
-
-Patient MakePatient() {
-  Patient p;
-  p.set_name("Wang Fang");
-  p.set_id_number("11010519491231002X");
-  p.set_area_id("area-1");
-  return p;
 }
 
 TEST(StampCreateTest, MakesAUuidWhenTheIdIsEmpty) {

@@ -6,10 +6,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/common/errors.h"
+#include "tests/server/domain/domain_test_util.h"
 
 namespace rehab {
 namespace {
 
+using ::rehab::domain_test::FieldsOf;
+using ::rehab::domain_test::MakePatient;
 using rehab::v1::Account;
 using rehab::v1::Area;
 using rehab::v1::Enrollment;
@@ -20,22 +23,13 @@ using ::testing::HasSubstr;
 
 const absl::CivilDay kToday(2024, 6, 1);
 
-// The field paths an error names, in order.
-std::vector<std::string> Fields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  for (const FieldViolation& v : FieldViolationsOf(status)) {
-    fields.push_back(v.field);
-  }
-  return fields;
-}
-
 // Asserts an INVALID_ARGUMENT with `reason` naming exactly `fields` (in any
 // order, each once per violation).
 void ExpectInvalid(const absl::Status& status, const std::string& reason,
                    std::vector<std::string> fields) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_EQ(ReasonOf(status), reason) << status;
-  EXPECT_THAT(Fields(status), ::testing::UnorderedElementsAreArray(fields))
+  EXPECT_THAT(FieldsOf(status), ::testing::UnorderedElementsAreArray(fields))
       << status;
 }
 
@@ -413,14 +407,6 @@ TEST(AccountTest, AllowsPsychiatricIdentityOnlyForSupervisors) {
 
 // ---------------------------------------------------------------------------
 // Patients
-
-Patient MakePatient() {
-  Patient p;
-  p.set_name("Wang Fang");
-  p.set_id_number("11010519491231002X");
-  p.set_area_id("area-1");
-  return p;
-}
 
 TEST(PatientTest, FillsSexAndBirthDateFromTheIdNumber) {
   Patient p = MakePatient();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -69,6 +71,14 @@ PatientScope PatientsScope(std::vector<std::string> ids) {
   PatientScope scope = ScopeOf(PatientScope::Kind::kPatients);
   scope.patient_ids = std::move(ids);
   return scope;
+}
+
+std::vector<std::string> FileNames(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  return names;
 }
 
 class SqliteStoreTest : public ::testing::Test {
@@ -927,11 +937,24 @@ TEST_F(SqliteStoreTest, BackupIsAReadableCopy) {
                                        "a-vil1", ""))
                     .ok());
   }
+  const std::optional<Patient> last = Get("p19");
+  ASSERT_TRUE(last.has_value());
   const std::string backup_path = dir_.File("backup.db");
 
-  ASSERT_TRUE(store_->Backup(backup_path).ok());
-  EXPECT_FALSE(std::filesystem::exists(backup_path + ".partial"));
-  EXPECT_FALSE(std::filesystem::exists(backup_path + "-wal"));
+  absl::StatusOr<BackupInfo> info = store_->Backup(backup_path);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->change_seq, last->change_seq());
+  EXPECT_EQ(info->size_bytes,
+            static_cast<int64_t>(std::filesystem::file_size(backup_path)));
+  // Only the live database's files and the backup: no temporary file left,
+  // and the backup has no WAL of its own.
+  for (const std::string& name : FileNames(dir_.path())) {
+    EXPECT_TRUE(name == "backup.db" || absl::StartsWith(name, "rehab.db"))
+        << name;
+  }
+  EXPECT_EQ(
+      std::filesystem::status(backup_path).permissions(),
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   {
     // A self-contained file: the header's read and write versions (bytes
     // 18 and 19) say rollback journal (1), not WAL (2).
@@ -961,10 +984,80 @@ TEST_F(SqliteStoreTest, BackupIsAReadableCopy) {
 }
 
 TEST_F(SqliteStoreTest, BackupRefusesTheLiveFileAndBadPaths) {
-  EXPECT_EQ(store_->Backup(path_).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->Backup("").code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->Backup(dir_.File("no/such/dir/backup.db")).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Backup(path_).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->Backup("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Backup(dir_.File("no/such/dir/backup.db")).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("no")));
+}
+
+TEST_F(SqliteStoreTest, BackupNeverReplacesAFile) {
+  const std::string existing = dir_.File("existing.db");
+  std::ofstream(existing) << "keep me";
+
+  EXPECT_EQ(store_->Backup(existing).status().code(),
+            absl::StatusCode::kAlreadyExists);
+
+  std::ifstream file(existing);
+  std::string text;
+  std::getline(file, text);
+  EXPECT_EQ(text, "keep me");
+  for (const std::string& name : FileNames(dir_.path())) {
+    EXPECT_TRUE(name == "existing.db" || absl::StartsWith(name, "rehab.db"))
+        << name;
+  }
+}
+
+TEST_F(SqliteStoreTest, BackupWhileWritesGoOnHoldsOneCommittedState) {
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(PutPatient(MakePatient(absl::StrFormat("early%02d", i), i, "E",
+                                       "a-vil1", ""))
+                    .ok());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> late_written{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      if (PutPatient(MakePatient(absl::StrFormat("late%05d", i), 1000 + i, "L",
+                                 "a-vil2", ""))
+              .ok()) {
+        ++late_written;
+      }
+    }
+  });
+  while (late_written < 10) std::this_thread::yield();
+  const int acknowledged = late_written;
+  absl::StatusOr<BackupInfo> info = store_->Backup(dir_.File("backup.db"));
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(info.ok()) << info.status();
+
+  // The copy holds exactly the patients the live store had committed at
+  // the copy's change_seq: every write acknowledged before the backup
+  // began, none after that point.
+  PatientQuery all;
+  all.scope = ScopeOf(PatientScope::Kind::kAll);
+  all.limit = 1000000;
+  std::set<std::string> expected;
+  for (const Patient& p : List(all)) {
+    if (p.change_seq() <= info->change_seq) expected.insert(p.id());
+  }
+  EXPECT_TRUE(expected.count("early49"));
+  EXPECT_TRUE(expected.count(absl::StrFormat("late%05d", acknowledged - 1)));
+
+  std::unique_ptr<SqliteStore> copy = OpenStoreOrDie(dir_.File("backup.db"));
+  ASSERT_NE(copy, nullptr);
+  std::set<std::string> copied;
+  ASSERT_TRUE(copy->Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(std::vector<Patient> patients,
+                                     txn.ListPatients(all));
+                    for (const Patient& p : patients) copied.insert(p.id());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(copied, expected);
 }
 
 TEST_F(SqliteStoreTest, ClosedStoreIsUnavailable) {
@@ -975,7 +1068,7 @@ TEST_F(SqliteStoreTest, ClosedStoreIsUnavailable) {
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(store_->Read([](ReadTxn&) { return absl::OkStatus(); }).code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ(store_->Backup(dir_.File("b.db")).code(),
+  EXPECT_EQ(store_->Backup(dir_.File("b.db")).status().code(),
             absl::StatusCode::kUnavailable);
 }
 

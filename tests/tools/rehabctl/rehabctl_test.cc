@@ -204,5 +204,36 @@ TEST_F(RehabctlTest, ResolvesAreaCodesForParentsAndFilters) {
   EXPECT_THAT(out_, Not(HasSubstr("County")));
 }
 
+TEST_F(RehabctlTest, BackupWritesTheCopyAndPrintsItsPathAndSize) {
+  LoginAsAdmin();
+  const std::string path = server_->dir() + "/rehab-2026-11-29.db";
+
+  ASSERT_EQ(Run({"backup", path}), kExitOk) << err_;
+
+  ASSERT_TRUE(std::filesystem::exists(path));
+  const std::string size = std::to_string(std::filesystem::file_size(path));
+  EXPECT_THAT(out_, HasSubstr(path));
+  EXPECT_THAT(out_, HasSubstr("size_bytes"));
+  EXPECT_THAT(out_, HasSubstr(size));
+
+  options_.json = true;
+  const std::string second = server_->dir() + "/rehab-2026-11-30.db";
+  ASSERT_EQ(Run({"backup", second}), kExitOk) << err_;
+  EXPECT_THAT(out_, HasSubstr("\"path\":\"" + second + "\""));
+  EXPECT_THAT(out_, HasSubstr("\"size_bytes\""));
+}
+
+TEST_F(RehabctlTest, BackupRefusesARelativeOrExistingPath) {
+  LoginAsAdmin();
+  const std::string path = server_->db_path();  // the live database
+
+  EXPECT_EQ(Run({"backup", path}), kExitInvalidArgument);
+  EXPECT_THAT(err_, HasSubstr("path"));
+  EXPECT_EQ(Run({"backup", "rehab-backup.db"}), kExitInvalidArgument);
+  EXPECT_THAT(err_, HasSubstr("absolute"));
+  EXPECT_FALSE(std::filesystem::exists("rehab-backup.db"));
+  EXPECT_EQ(Run({"backup"}), kExitUsage);
+}
+
 }  // namespace
 }  // namespace rehab::rehabctl

@@ -153,6 +153,11 @@ class Client final {
 
   absl::StatusOr<rehab::v1::ListAuditEventsResponse> ListAuditEvents(
       const rehab::v1::ListAuditEventsRequest& request);
+  // Writes a copy of the database to `request.path()` on the server host.
+  // Not idempotent: a retry after a lost answer finds the file written and
+  // fails INVALID_ARGUMENT (it already exists).
+  absl::StatusOr<rehab::v1::BackupResponse> Backup(
+      const rehab::v1::BackupRequest& request);
 
  private:
   const ClientOptions options_;
