@@ -57,6 +57,8 @@ Checkpointer::Checkpointer(Connection* writer, std::unique_ptr<Connection> own,
                            const CheckpointerOptions& options)
     : writer_(writer), own_(std::move(own)), options_(options) {
   next_wake_frames_ = std::max(options_.background_frames, 1);
+  next_inline_frames_ =
+      std::max(options_.inline_frames, options_.background_frames);
 }
 
 Checkpointer::~Checkpointer() { Stop(); }
@@ -85,11 +87,18 @@ void Checkpointer::AfterCommit(int frames) {
   if (frames < last_frames_) {
     // SQLite started the WAL over.
     next_wake_frames_ = background;
+    next_inline_frames_ = std::max(options_.inline_frames, background);
   }
   last_frames_ = frames;
-  if (frames >= std::max(options_.inline_frames, background)) {
+  if (frames >= next_inline_frames_) {
+    // Refused only while the background checkpoint holds the lock: then
+    // again after the next commit.
     if (CheckpointPassive(writer_->db(), "writer")) {
       inline_checkpoints_.fetch_add(1, std::memory_order_relaxed);
+      // SQLite starts the WAL over at the next write, unless a reader still
+      // reads the WAL's end; then again a few commits later, not after
+      // every one.
+      next_inline_frames_ = frames + std::max(background / 8, 1);
     }
     return;
   }

@@ -142,6 +142,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   storage::WriteQueueOptions queue_options;
   queue_options.capacity = options.write_queue_capacity;
   queue_options.max_group_size = std::max<size_t>(options.max_group_size, 1);
+  queue_options.async_wait = options.async_write_wait;
   // After the commit, so that a reader who saw the old epoch cannot have
   // read the new data under it (see AuthManager's credentials cache).
   queue_options.after_group = [store = store.get()] {

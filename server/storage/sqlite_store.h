@@ -61,6 +61,9 @@ struct StoreOptions {
   size_t write_queue_capacity = 4096;
   // Writes committed in one transaction at most.
   size_t max_group_size = 512;
+  // How long WriteAsync jobs alone wait for a Write to share their commit
+  // (WriteQueueOptions::async_wait).
+  absl::Duration async_write_wait = absl::Milliseconds(2);
   // How long a connection waits for a lock held by another process before
   // failing with UNAVAILABLE (within rehabd the single writer never waits).
   absl::Duration busy_timeout = absl::Seconds(5);

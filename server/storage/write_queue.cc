@@ -55,6 +55,7 @@ absl::Status WriteQueue::Enqueue(Job job, Completion* completion) {
                            kReasonOverloaded);
   }
   queue_.push_back(Entry{std::move(job), completion});
+  if (completion != nullptr) ++queued_writes_;
   return absl::OkStatus();
 }
 
@@ -70,6 +71,11 @@ bool WriteQueue::HasWorkOrStopping() const {
   return stopping_ || !queue_.empty();
 }
 
+bool WriteQueue::HasWriteOrFullOrStopping() const {
+  return stopping_ || queued_writes_ > 0 ||
+         queue_.size() >= options_.max_group_size;
+}
+
 void WriteQueue::Run() {
   for (;;) {
     {
@@ -77,8 +83,15 @@ void WriteQueue::Run() {
       mu_.Await(absl::Condition(this, &WriteQueue::HasWorkOrStopping));
       // Stopping with an empty queue: everything accepted has run.
       if (queue_.empty()) return;
+      if (!HasWriteOrFullOrStopping() &&
+          options_.async_wait > absl::ZeroDuration()) {
+        mu_.AwaitWithTimeout(
+            absl::Condition(this, &WriteQueue::HasWriteOrFullOrStopping),
+            options_.async_wait);
+      }
       const size_t take = std::min(queue_.size(), options_.max_group_size);
       for (size_t i = 0; i < take; ++i) {
+        if (queue_.front().completion != nullptr) --queued_writes_;
         group_.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

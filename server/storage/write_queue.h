@@ -6,7 +6,8 @@
 // its own savepoint (a failing job's savepoint is rolled back, the others'
 // work is kept) and commits once: many concurrent writes share one
 // transaction and one fsync. A job's caller learns its outcome only after
-// the commit, so an OK is a durable write.
+// the commit, so an OK is a durable write. Jobs queued by WriteAsync alone
+// wait a moment (`async_wait`) for a Write to share their commit.
 //
 //   WriteQueue queue(conn, &txn, WriteQueueOptions{});
 //   absl::Status s = queue.Write([](WriteTxn& txn) { return txn.Put...; });
@@ -40,6 +41,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/domain/store.h"
 #include "server/storage/connection.h"
 
@@ -52,6 +54,12 @@ struct WriteQueueOptions {
   // Jobs committed together at most (bounds one transaction's size and
   // the latency of its first job).
   size_t max_group_size = 512;
+  // How long the writer holds jobs queued by WriteAsync alone (audit
+  // records, mostly queued by calls that have just been answered) for a
+  // Write to arrive, so that they share its commit instead of taking a sync
+  // of their own just as it comes. It starts at once when a Write arrives,
+  // when max_group_size jobs wait, or on Shutdown. Zero: no wait.
+  absl::Duration async_wait = absl::Milliseconds(2);
   // When set, runs on the writer thread after each group has ended
   // (committed or not), before any of its callers learns its outcome.
   std::function<void()> after_group;
@@ -98,6 +106,7 @@ class WriteQueue {
 
   absl::Status Enqueue(Job job, Completion* completion);
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool HasWriteOrFullOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
   // Runs group_ in one transaction, leaving each job's outcome in
   // results_.
@@ -111,6 +120,8 @@ class WriteQueue {
 
   absl::Mutex mu_;
   std::deque<Entry> queue_ ABSL_GUARDED_BY(mu_);
+  // Entries of queue_ queued by Write (someone waits for them).
+  size_t queued_writes_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // The writer thread's own: the group being committed and its outcomes.

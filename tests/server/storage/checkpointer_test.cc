@@ -135,6 +135,43 @@ TEST_F(CheckpointerTest, GivesSqliteItsOwnCheckpointBackOnStop) {
   EXPECT_EQ(CountRows(*writer_), 1500);
 }
 
+TEST_F(CheckpointerTest, SpacesItsOwnAttemptsWhileAReaderHoldsTheWal) {
+  CheckpointerOptions options;
+  options.background_frames = 80;  // the writer retries every 10 frames
+  options.inline_frames = 100;
+  absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
+      Checkpointer::Start(writer_.get(), options);
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
+  for (int c = 0; c < 30; ++c) Commit(c * 4, 4);  // past 100 frames
+
+  // A reader inside a read transaction pins its snapshot: no checkpoint
+  // may copy past it, so the WAL cannot start over while it reads.
+  ConnectionOptions read_options;
+  read_options.read_only = true;
+  absl::StatusOr<std::unique_ptr<Connection>> reader =
+      Connection::Open(path(), read_options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  {
+    Transaction snapshot(reader->get());
+    ASSERT_TRUE(snapshot.Begin(Transaction::Mode::kDeferred).ok());
+    ASSERT_EQ(CountRows(**reader), 120);
+    const int64_t before = (*checkpointer)->inline_checkpoints();
+    // About 2 frames a commit, 400 frames: an attempt after every commit
+    // would be about 200.
+    for (int c = 0; c < 200; ++c) Commit(1000 + c, 1);
+    EXPECT_LT((*checkpointer)->inline_checkpoints() - before, 60);
+    EXPECT_EQ(CountRows(**reader), 120);
+  }
+  // Reader gone: the next attempts copy everything and the WAL starts
+  // over, so it grows no further however much is written.
+  for (int c = 0; c < 20; ++c) Commit(2000 + c * 4, 4);
+  const int64_t settled = WalBytes();
+  for (int c = 0; c < 100; ++c) Commit(3000 + c * 4, 4);
+  EXPECT_EQ(WalBytes(), settled);
+  (*checkpointer)->Stop();
+  EXPECT_EQ(CountRows(*writer_), 120 + 200 + 80 + 400);
+}
+
 TEST_F(CheckpointerTest, ReadersSeeEveryCommitWhileCheckpointsRun) {
   CheckpointerOptions options;
   options.background_frames = 8;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "server/common/errors.h"
 #include "server/common/status_macros.h"
@@ -27,10 +28,12 @@ using ::rehab::v1::Patient;
 
 class WriteQueueTest : public ::testing::Test {
  protected:
-  void Open(size_t capacity = 4096) {
+  void Open(size_t capacity = 4096,
+            absl::Duration async_write_wait = absl::Milliseconds(2)) {
     StoreOptions options;
     options.path = dir_.File("rehab.db");
     options.write_queue_capacity = capacity;
+    options.async_write_wait = async_write_wait;
     absl::StatusOr<std::unique_ptr<SqliteStore>> store =
         SqliteStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -293,6 +296,55 @@ TEST_F(WriteQueueTest, WriteAsyncFromAJobRunsInALaterGroup) {
   ASSERT_TRUE(store_->Write([](WriteTxn&) { return absl::OkStatus(); }).ok());
 
   EXPECT_TRUE(Has("p-later"));
+}
+
+TEST_F(WriteQueueTest, AsyncWriteSharesTheCommitOfTheWriteAfterIt) {
+  Open(4096, absl::Seconds(30));
+  const int64_t commits_before = store_->commit_count();
+  store_->WriteAsync([](WriteTxn& txn) {
+    Patient p = MakePatient("p-audit", 1, "A", "a-vil1", "");
+    return txn.PutPatient(p);
+  });
+  ASSERT_TRUE(store_
+                  ->Write([](WriteTxn& txn) {
+                    Patient p = MakePatient("p-write", 2, "W", "a-vil1", "");
+                    return txn.PutPatient(p);
+                  })
+                  .ok());
+
+  EXPECT_EQ(store_->commit_count() - commits_before, 1);
+  EXPECT_TRUE(Has("p-audit"));
+  EXPECT_TRUE(Has("p-write"));
+}
+
+TEST_F(WriteQueueTest, AsyncWriteAloneIsCommittedAfterTheWait) {
+  Open(4096, absl::Milliseconds(300));
+  const absl::Time queued = absl::Now();
+  store_->WriteAsync([](WriteTxn& txn) {
+    Patient p = MakePatient("p-alone", 1, "A", "a-vil1", "");
+    return txn.PutPatient(p);
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(Has("p-alone")) << "committed before the wait was over";
+  while (!Has("p-alone") && absl::Now() - queued < absl::Seconds(10)) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(Has("p-alone"));
+  EXPECT_GE(absl::Now() - queued, absl::Milliseconds(300));
+}
+
+TEST_F(WriteQueueTest, CloseDoesNotWaitOutTheAsyncWait) {
+  Open(4096, absl::Seconds(60));
+  store_->WriteAsync([](WriteTxn& txn) {
+    Patient p = MakePatient("p-last", 1, "A", "a-vil1", "");
+    return txn.PutPatient(p);
+  });
+  const absl::Time closing = absl::Now();
+  store_->Close();
+  EXPECT_LT(absl::Now() - closing, absl::Seconds(10));
+
+  store_ = storage_test::OpenStoreOrDie(dir_.File("rehab.db"));
+  EXPECT_TRUE(Has("p-last"));
 }
 
 }  // namespace
