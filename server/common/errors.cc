@@ -29,11 +29,11 @@ void FieldViolations::Add(std::string field, std::string description) {
 absl::Status FieldViolations::ToStatus(std::string_view reason) const {
   if (violations_.empty()) return absl::OkStatus();
   std::string message = absl::StrCat(
-      "invalid ",
-      absl::StrJoin(violations_, "; ",
-                    [](std::string* out, const FieldViolation& v) {
-                      absl::StrAppend(out, v.field, ": ", v.description);
-                    }));
+      "invalid ", absl::StrJoin(violations_, "; ",
+                                [](std::string* out, const FieldViolation& v) {
+                                  absl::StrAppend(out, v.field, ": ",
+                                                  v.description);
+                                }));
   absl::Status status = absl::InvalidArgumentError(message);
   SetBadRequest(status, violations_);
   return WithReason(std::move(status),
@@ -92,6 +92,19 @@ absl::Status PrefixFields(absl::Status status, std::string_view prefix) {
   }
   std::string reason = ReasonOf(status);
   return prefixed.ToStatus(reason);
+}
+
+google::rpc::Status ToRpcStatus(const absl::Status& status) {
+  google::rpc::Status out;
+  out.set_code(static_cast<int>(status.code()));
+  out.set_message(std::string(status.message()));
+  status.ForEachPayload(
+      [&out](absl::string_view type_url, const absl::Cord& payload) {
+        google::protobuf::Any* any = out.add_details();
+        any->set_type_url(std::string(type_url));
+        any->set_value(std::string(payload));
+      });
+  return out;
 }
 
 }  // namespace rehab

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "google/rpc/status.pb.h"
 
 namespace rehab {
 
@@ -50,6 +51,9 @@ inline constexpr char kReasonBadCredentials[] = "BAD_CREDENTIALS";
 inline constexpr char kReasonLoginRateLimited[] = "LOGIN_RATE_LIMITED";
 inline constexpr char kReasonPermissionDenied[] = "PERMISSION_DENIED";
 inline constexpr char kReasonOverloaded[] = "OVERLOADED";
+inline constexpr char kReasonResyncRequired[] = "RESYNC_REQUIRED";
+inline constexpr char kReasonMutationIdReused[] = "MUTATION_ID_REUSED";
+inline constexpr char kReasonBatchTooLarge[] = "BATCH_TOO_LARGE";
 
 // One offending field: `field` is a path into the request, e.g.
 // "patient.id_number" or "patient.guardian.phone".
@@ -96,6 +100,12 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 // Prefixes every violation's field path of `status` with `prefix` + "."
 // (e.g. "patient"); other statuses are returned unchanged.
 absl::Status PrefixFields(absl::Status status, std::string_view prefix);
+
+// `status` as the google.rpc.Status a client decodes: the code, the message
+// and every payload (BadRequest, ErrorInfo) packed into an Any under its
+// type URL. Used for the grpc-status-details-bin trailer and wherever a
+// response carries a status of its own (a Push item's outcome).
+google::rpc::Status ToRpcStatus(const absl::Status& status);
 
 }  // namespace rehab
 

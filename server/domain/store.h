@@ -139,6 +139,47 @@ struct BreakGlassGrant {
   absl::Time expire_time;
 };
 
+// One entry of the change feed as a caller sees it (SyncService.Pull).
+// Storage answers which records changed, in `change_seq` order; the domain
+// reads the records and applies the access policy's views.
+struct FeedEntry {
+  enum class Kind {
+    kUpsert = 1,           // the record as it is now
+    kTombstone = 2,        // the record was voided
+    kRemovedFromScope = 3  // the record left the scope
+  };
+  int64_t change_seq = 0;
+  Kind kind = Kind::kUpsert;
+  std::string collection;  // "patients", "enrollments", ...
+  std::string record_id;
+  std::string patient_id;  // the patient the record hangs on
+};
+
+// Keyset pagination over the feed: entries with change_seq > after_seq
+// whose patient lies in `scope` now (kUpsert, kTombstone), or lay in it
+// before a move that took it out and does not lie in it now
+// (kRemovedFromScope), at most `limit` of them, in change_seq order.
+struct FeedQuery {
+  PatientScope scope;
+  int64_t after_seq = 0;
+  int32_t limit = 500;
+};
+
+// A mutation applied through SyncService.Push, kept for the idempotency
+// horizon so that a retry is answered with the stored result.
+struct AppliedMutation {
+  std::string mutation_id;
+  std::string account_id;
+  // SHA-256 of the payload (record with server fields cleared, plus
+  // base_version), raw bytes.
+  std::string payload_hash;
+  std::string collection;
+  std::string record_id;
+  int64_t version = 0;
+  int64_t change_seq = 0;
+  absl::Time apply_time;
+};
+
 // What Store::Backup wrote.
 struct BackupInfo {
   int64_t size_bytes = 0;  // of the finished file
@@ -212,6 +253,21 @@ class ReadTxn {
 
   virtual absl::StatusOr<std::vector<rehab::v1::AuditEvent>> ListAuditEvents(
       const AuditQuery& query) = 0;
+
+  // --- Sync -----------------------------------------------------------------
+  // The change feed in `query.scope` (see FeedQuery). A record appears once,
+  // at its latest change; a patient moving into the scope re-appears with
+  // every record hanging on it at new positions, and moving out leaves one
+  // kRemovedFromScope entry for it and for each of its records.
+  virtual absl::StatusOr<std::vector<FeedEntry>> ListFeed(
+      const FeedQuery& query) = 0;
+  // The last change_seq handed out (0: none yet).
+  virtual absl::StatusOr<int64_t> LastChangeSeq() = 0;
+  virtual absl::StatusOr<std::optional<AppliedMutation>> GetAppliedMutation(
+      const std::string& mutation_id) = 0;
+  // A server secret by name (e.g. the sync token key); nullopt when absent.
+  virtual absl::StatusOr<std::optional<std::string>> GetSecret(
+      const std::string& name) = 0;
 };
 
 // Write access inside the writer's transaction; sees its own writes.
@@ -238,6 +294,32 @@ class WriteTxn : public ReadTxn {
 
   // Appends to the audit trail; `event.seq` is assigned.
   virtual absl::Status AppendAudit(rehab::v1::AuditEvent& event) = 0;
+
+  // --- Sync -----------------------------------------------------------------
+  // Runs `fn` in a savepoint: when it returns an error, what it wrote is
+  // rolled back and the error returned, and the rest of the transaction
+  // goes on (one bad item of a Push batch never fails the others).
+  virtual absl::Status Nested(
+      const std::function<absl::Status(WriteTxn&)>& fn) = 0;
+  // Moves the record's feed entry to a new change_seq without changing the
+  // record (its view changed, e.g. a patient's psychiatric enrollment makes
+  // supervisors' devices need the pseudonymised copy).
+  virtual absl::Status TouchFeed(const std::string& collection,
+                                 const std::string& record_id) = 0;
+  // Marks a record voided: its feed entry moves to a new change_seq as a
+  // tombstone.
+  virtual absl::Status VoidInFeed(const std::string& collection,
+                                  const std::string& record_id) = 0;
+  // Inserts; ALREADY_EXISTS when the mutation id is stored.
+  virtual absl::Status PutAppliedMutation(const AppliedMutation& m) = 0;
+  // Deletes at most `limit` applied mutations older than `before`; returns
+  // how many.
+  virtual absl::StatusOr<int64_t> PruneAppliedMutations(absl::Time before,
+                                                        int32_t limit) = 0;
+  // Stores `value` under `name` unless a value is stored already; returns
+  // the stored value either way.
+  virtual absl::StatusOr<std::string> PutSecretIfAbsent(
+      const std::string& name, const std::string& value) = 0;
 };
 
 class Store {

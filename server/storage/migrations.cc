@@ -180,8 +180,49 @@ CREATE INDEX audit_by_patient ON audit (patient_id, seq);
 CREATE INDEX audit_by_account ON audit (account_id, seq);
 )sql";
 
+// The sync protocol (DESIGN.md section 6).
+//
+// `feed_exits` records a patient leaving a placement: when a patient's area
+// code or home facility changes, the patient and each record hanging on it
+// get a row here, each at its own change_seq from the one counter (so a
+// feed cursor stays one number), keeping the placement it left. A device
+// of the old scope learns from it that the record left.
+// `applied_mutations` keeps Push's results for the idempotency horizon;
+// `secrets` holds server keys made once (the sync token key).
+constexpr char kMigration2[] = R"sql(
+CREATE TABLE feed_exits (
+  change_seq INTEGER PRIMARY KEY,
+  collection TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  old_area_code TEXT NOT NULL,
+  old_facility_id TEXT
+);
+CREATE INDEX feed_exits_by_record
+  ON feed_exits (collection, record_id, change_seq);
+
+CREATE TABLE applied_mutations (
+  mutation_id TEXT PRIMARY KEY NOT NULL,
+  account_id TEXT NOT NULL,
+  payload_hash BLOB NOT NULL,
+  collection TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  change_seq INTEGER NOT NULL,
+  apply_time INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX applied_mutations_by_time
+  ON applied_mutations (apply_time, mutation_id);
+
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY NOT NULL,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kMigration1},
+    {2, kMigration2},
 };
 
 constexpr char kSelectUserVersion[] = "PRAGMA user_version";

@@ -7,7 +7,10 @@
 //   if (!status.ok()) return status;   // the destructor rolls back
 //   return savepoint.Release();
 //
-// Savepoints nest (each gets its own name). Not thread-safe.
+// Savepoints nest (a job's savepoint in the write queue, WriteTxn::Nested
+// inside it): all share one name, and SQLite resolves RELEASE and ROLLBACK
+// TO to the innermost savepoint of that name, which scoping makes this
+// object's. Not thread-safe.
 #ifndef REHAB_SERVER_STORAGE_SAVEPOINT_H_
 #define REHAB_SERVER_STORAGE_SAVEPOINT_H_
 

@@ -1,6 +1,8 @@
 #include "server/storage/sqlite_txn.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <utility>
 #include <variant>
@@ -11,6 +13,7 @@
 #include "server/common/log.h"
 #include "server/common/status_macros.h"
 #include "server/domain/validation.h"
+#include "server/storage/savepoint.h"
 
 namespace rehab::storage {
 namespace {
@@ -31,8 +34,25 @@ constexpr char kAccounts[] = "accounts";
 constexpr char kPatients[] = "patients";
 constexpr char kEnrollments[] = "enrollments";
 
-// ChangeKind of the sync protocol (DESIGN.md section 6): CHANGE_KIND_UPSERT.
-constexpr int64_t kChangeKindUpsert = 1;
+// ChangeKind of the sync protocol (DESIGN.md section 6), as `changes.kind`
+// stores it; FeedEntry::Kind has the same numbers.
+constexpr int64_t kChangeKindUpsert =
+    static_cast<int64_t>(FeedEntry::Kind::kUpsert);
+constexpr int64_t kChangeKindTombstone =
+    static_cast<int64_t>(FeedEntry::Kind::kTombstone);
+
+// The collections whose records hang on a patient, each with the query of
+// one patient's records (one argument, the patient id): what a patient's
+// move takes along in the feed. A new patient-bound record type is one more
+// line here.
+struct PatientBoundCollection {
+  const char* collection;
+  const char* select_ids;
+};
+constexpr PatientBoundCollection kPatientBound[] = {
+    {kEnrollments,
+     "SELECT id FROM enrollments WHERE patient_id = ? ORDER BY id"},
+};
 
 // --- The change counter and the feed ---
 
@@ -46,6 +66,57 @@ constexpr char kUpsertChange[] =
     "ON CONFLICT (collection, record_id) DO UPDATE SET "
     "change_seq = excluded.change_seq, kind = excluded.kind, "
     "patient_id = excluded.patient_id";
+// Moves a record's feed entry; a NULL kind keeps the stored one. Returns a
+// row when the record has an entry.
+constexpr char kMoveChange[] =
+    "UPDATE changes SET change_seq = ?, kind = COALESCE(?, kind) "
+    "WHERE collection = ? AND record_id = ? RETURNING 1";
+constexpr char kInsertExit[] =
+    "INSERT INTO feed_exits (change_seq, collection, record_id, patient_id, "
+    "old_area_code, old_facility_id) VALUES (?, ?, ?, ?, ?, ?)";
+// The feed reads `changes` (and `feed_exits`) in change_seq order and looks
+// each row's patient up by id; CROSS JOIN keeps SQLite to that order, so a
+// pull reads only the positions after its cursor (to the page's end)
+// instead of every change of the scope's patients.
+constexpr char kListFeedChanges[] =
+    "SELECT c.change_seq, c.kind, c.collection, c.record_id, c.patient_id "
+    "FROM changes c CROSS JOIN patients p ON p.id = c.patient_id "
+    "WHERE c.change_seq > ?";
+constexpr char kOrderFeedChanges[] = " ORDER BY c.change_seq LIMIT ?";
+constexpr char kListFeedExits[] =
+    "SELECT x.change_seq, x.collection, x.record_id, x.patient_id "
+    "FROM feed_exits x CROSS JOIN patients p ON p.id = x.patient_id "
+    "WHERE x.change_seq > ? AND x.change_seq <= ?";
+// Brackets a scope condition on `p` to mean "not in the scope now"; a NULL
+// column (no home facility) counts as outside.
+constexpr char kPatientNotInScopeBegin[] = " AND NOT COALESCE((1";
+constexpr char kPatientNotInScopeEnd[] = "), 0)";
+// Brackets a scope condition on `y`: no later exit of the same record left
+// a placement in the scope (each record is removed once, at its last exit).
+constexpr char kNoLaterExitBegin[] =
+    " AND NOT EXISTS (SELECT 1 FROM feed_exits y "
+    "WHERE y.collection = x.collection AND y.record_id = x.record_id "
+    "AND y.change_seq > x.change_seq";
+constexpr char kNoLaterExitEnd[] = ")";
+constexpr char kOrderFeedExits[] = " ORDER BY x.change_seq LIMIT ?";
+
+// --- Applied mutations and secrets ---
+
+constexpr char kInsertAppliedMutation[] =
+    "INSERT INTO applied_mutations (mutation_id, account_id, payload_hash, "
+    "collection, record_id, version, change_seq, apply_time) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kSelectAppliedMutation[] =
+    "SELECT account_id, payload_hash, collection, record_id, version, "
+    "change_seq, apply_time FROM applied_mutations WHERE mutation_id = ?";
+constexpr char kPruneAppliedMutations[] =
+    "DELETE FROM applied_mutations WHERE mutation_id IN ("
+    "SELECT mutation_id FROM applied_mutations WHERE apply_time < ? "
+    "ORDER BY apply_time, mutation_id LIMIT ?) RETURNING 1";
+constexpr char kSelectSecret[] = "SELECT value FROM secrets WHERE name = ?";
+constexpr char kInsertSecretIfAbsent[] =
+    "INSERT INTO secrets (name, value) VALUES (?, ?) "
+    "ON CONFLICT (name) DO NOTHING";
 
 // --- Areas ---
 
@@ -184,6 +255,8 @@ constexpr char kUpsertPatient[] =
     "grade = excluded.grade, body = excluded.body";
 constexpr char kListPatients[] = "SELECT p.body FROM patients p WHERE p.id > ?";
 constexpr char kPatientIs[] = "SELECT 1 FROM patients p WHERE p.id = ?";
+constexpr char kSelectPatientPlacement[] =
+    "SELECT area_code, facility_id FROM patients WHERE id = ?";
 constexpr char kPatientAreaCodeAtLeast[] = " AND p.area_code >= ?";
 constexpr char kPatientAreaCodeBelow[] = " AND p.area_code < ?";
 // The same, with the area code index ruled out (unary +): for a county-wide
@@ -195,6 +268,16 @@ constexpr char kPatientAreaCodeBelowScan[] = " AND +p.area_code < ?";
 constexpr size_t kCountyCodeLength = 6;
 constexpr char kPatientFacilityIs[] = " AND p.facility_id = ?";
 constexpr char kPatientIdIn[] = " AND p.id IN (";
+// The placement a feed exit left (`x`, and `y` for a later exit of the
+// same record): no index serves these, so one form each.
+constexpr char kExitAreaCodeAtLeast[] = " AND x.old_area_code >= ?";
+constexpr char kExitAreaCodeBelow[] = " AND x.old_area_code < ?";
+constexpr char kExitFacilityIs[] = " AND x.old_facility_id = ?";
+constexpr char kExitPatientIdIn[] = " AND x.patient_id IN (";
+constexpr char kLaterExitAreaCodeAtLeast[] = " AND y.old_area_code >= ?";
+constexpr char kLaterExitAreaCodeBelow[] = " AND y.old_area_code < ?";
+constexpr char kLaterExitFacilityIs[] = " AND y.old_facility_id = ?";
+constexpr char kLaterExitPatientIdIn[] = " AND y.patient_id IN (";
 constexpr char kPatientCategoryIs[] = " AND p.category = ?";
 constexpr char kPatientGradeIs[] = " AND p.grade = ?";
 constexpr char kPatientInProgram[] =
@@ -298,20 +381,47 @@ void BindArgs(Statement& statement, const SqlQuery& query) {
   }
 }
 
-// Appends the condition that `p.area_code` starts with `prefix`, choosing
-// the plan by how much of the registry the prefix is likely to cover.
-void AddPatientAreaPrefix(const std::string& prefix, SqlQuery& query) {
+// Where a scope condition reads a patient's placement: the patient's row
+// as it is now, or the placement a feed exit left.
+struct PlacementColumns {
+  const char* area_code_at_least;
+  const char* area_code_below;
+  // The same with any index on the area code ruled out.
+  const char* area_code_at_least_scan;
+  const char* area_code_below_scan;
+  const char* facility_is;
+  const char* patient_id_in;  // opens "IN ("
+};
+constexpr PlacementColumns kPatientRow = {
+    kPatientAreaCodeAtLeast,     kPatientAreaCodeBelow,
+    kPatientAreaCodeAtLeastScan, kPatientAreaCodeBelowScan,
+    kPatientFacilityIs,          kPatientIdIn};
+constexpr PlacementColumns kExitRow = {kExitAreaCodeAtLeast, kExitAreaCodeBelow,
+                                       kExitAreaCodeAtLeast, kExitAreaCodeBelow,
+                                       kExitFacilityIs,      kExitPatientIdIn};
+constexpr PlacementColumns kLaterExitRow = {
+    kLaterExitAreaCodeAtLeast, kLaterExitAreaCodeBelow,
+    kLaterExitAreaCodeAtLeast, kLaterExitAreaCodeBelow,
+    kLaterExitFacilityIs,      kLaterExitPatientIdIn};
+
+// Appends the condition that the area code of `columns` starts with
+// `prefix`, choosing the plan by how much of the registry the prefix is
+// likely to cover.
+void AddAreaPrefix(const std::string& prefix, const PlacementColumns& columns,
+                   SqlQuery& query) {
   if (prefix.size() <= kCountyCodeLength) {
-    query.AddPrefix(kPatientAreaCodeAtLeastScan, kPatientAreaCodeBelowScan,
-                    prefix);
+    query.AddPrefix(columns.area_code_at_least_scan,
+                    columns.area_code_below_scan, prefix);
   } else {
-    query.AddPrefix(kPatientAreaCodeAtLeast, kPatientAreaCodeBelow, prefix);
+    query.AddPrefix(columns.area_code_at_least, columns.area_code_below,
+                    prefix);
   }
 }
 
-// Appends the condition of `scope` on patients aliased `p`; false when the
-// scope admits no patient at all (the query need not run).
-bool AddScope(const PatientScope& scope, SqlQuery& query) {
+// Appends the condition of `scope` on the placement in `columns`; false
+// when the scope admits no patient at all (the query need not run).
+bool AddScope(const PatientScope& scope, const PlacementColumns& columns,
+              SqlQuery& query) {
   switch (scope.kind) {
     case PatientScope::Kind::kAll:
       return true;
@@ -320,15 +430,15 @@ bool AddScope(const PatientScope& scope, SqlQuery& query) {
     case PatientScope::Kind::kAreaSubtree:
       // An empty code is a prefix of every code; fail closed.
       if (scope.area_code.empty()) return false;
-      AddPatientAreaPrefix(scope.area_code, query);
+      AddAreaPrefix(scope.area_code, columns, query);
       return true;
     case PatientScope::Kind::kFacility:
       if (scope.facility_id.empty()) return false;
-      query.Add(kPatientFacilityIs, scope.facility_id);
+      query.Add(columns.facility_is, scope.facility_id);
       return true;
     case PatientScope::Kind::kPatients:
       if (scope.patient_ids.empty()) return false;
-      query.Add(kPatientIdIn);
+      query.Add(columns.patient_id_in);
       for (size_t i = 0; i < scope.patient_ids.size(); ++i) {
         query.Add(i == 0 ? "?" : ", ?", scope.patient_ids[i]);
       }
@@ -446,15 +556,17 @@ absl::StatusOr<int64_t> SqliteTxn::NextChangeSeq() {
   return select.ColumnInt64(0) + 1;
 }
 
+absl::Status SqliteTxn::SetChangeSeq(int64_t change_seq) {
+  ASSIGN_OR_RETURN(Statement update,
+                   connection_->GetCachedStatement(kUpdateChangeSeq));
+  update.BindInt64(0, change_seq);
+  return update.Run();
+}
+
 absl::Status SqliteTxn::RecordChange(const char* collection,
                                      const std::string& id, int64_t change_seq,
                                      const std::string& patient_id) {
-  {
-    ASSIGN_OR_RETURN(Statement update,
-                     connection_->GetCachedStatement(kUpdateChangeSeq));
-    update.BindInt64(0, change_seq);
-    RETURN_IF_ERROR(update.Run());
-  }
+  RETURN_IF_ERROR(SetChangeSeq(change_seq));
   ASSIGN_OR_RETURN(Statement upsert,
                    connection_->GetCachedStatement(kUpsertChange));
   upsert.BindInt64(0, change_seq);
@@ -463,6 +575,74 @@ absl::Status SqliteTxn::RecordChange(const char* collection,
   upsert.BindInt64(3, kChangeKindUpsert);
   upsert.BindTextOrNull(4, patient_id);
   return upsert.Run();
+}
+
+absl::Status SqliteTxn::MoveChange(int64_t change_seq, const char* collection,
+                                   const std::string& id,
+                                   std::optional<int64_t> kind) {
+  ASSIGN_OR_RETURN(Statement update,
+                   connection_->GetCachedStatement(kMoveChange));
+  update.BindInt64(0, change_seq);
+  if (kind.has_value()) {
+    update.BindInt64(1, *kind);
+  } else {
+    update.BindNull(1);
+  }
+  update.BindText(2, collection);
+  update.BindText(3, id);
+  ASSIGN_OR_RETURN(bool moved, update.Step());
+  if (!moved) {
+    return absl::NotFoundError(
+        absl::StrCat("no ", collection, " record ", id, " in the change feed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteTxn::MoveInFeed(const char* collection,
+                                   const std::string& id,
+                                   std::optional<int64_t> kind) {
+  ASSIGN_OR_RETURN(const int64_t seq, NextChangeSeq());
+  RETURN_IF_ERROR(MoveChange(seq, collection, id, kind));
+  return SetChangeSeq(seq);
+}
+
+absl::Status SqliteTxn::MoveWithPatient(const std::string& patient_id,
+                                        const std::string& old_area_code,
+                                        const std::string& old_facility_id) {
+  ASSIGN_OR_RETURN(int64_t last, NextChangeSeq());
+  --last;
+  auto insert_exit = [&](const char* collection,
+                         const std::string& id) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement insert,
+                     connection_->GetCachedStatement(kInsertExit));
+    insert.BindInt64(0, ++last);
+    insert.BindText(1, collection);
+    insert.BindText(2, id);
+    insert.BindText(3, patient_id);
+    insert.BindText(4, old_area_code);
+    insert.BindTextOrNull(5, old_facility_id);
+    return insert.Run();
+  };
+  // The patient's own Put has just given it a new position.
+  RETURN_IF_ERROR(insert_exit(kPatients, patient_id));
+  for (const PatientBoundCollection& bound : kPatientBound) {
+    std::vector<std::string> ids;
+    {
+      ASSIGN_OR_RETURN(Statement select,
+                       connection_->GetCachedStatement(bound.select_ids));
+      select.BindText(0, patient_id);
+      for (;;) {
+        ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) break;
+        ids.push_back(select.ColumnText(0));
+      }
+    }
+    for (const std::string& id : ids) {
+      RETURN_IF_ERROR(insert_exit(bound.collection, id));
+      RETURN_IF_ERROR(MoveChange(++last, bound.collection, id, std::nullopt));
+    }
+  }
+  return SetChangeSeq(last);
 }
 
 absl::StatusOr<std::string> SqliteTxn::AreaCodeOf(const std::string& area_id,
@@ -790,9 +970,9 @@ absl::StatusOr<std::vector<Patient>> SqliteTxn::ListPatients(
     const PatientQuery& q) {
   SqlQuery query(kListPatients);
   query.args.emplace_back(q.after_id);
-  if (!AddScope(q.scope, query)) return std::vector<Patient>();
+  if (!AddScope(q.scope, kPatientRow, query)) return std::vector<Patient>();
   if (!q.area_code_prefix.empty()) {
-    AddPatientAreaPrefix(q.area_code_prefix, query);
+    AddAreaPrefix(q.area_code_prefix, kPatientRow, query);
   }
   if (q.category != rehab::v1::DISABILITY_CATEGORY_UNSPECIFIED) {
     query.Add(kPatientCategoryIs, static_cast<int64_t>(q.category));
@@ -812,7 +992,7 @@ absl::StatusOr<bool> SqliteTxn::PatientInScope(const std::string& patient_id,
                                                const PatientScope& scope) {
   SqlQuery query(kPatientIs);
   query.args.emplace_back(patient_id);
-  if (!AddScope(scope, query)) return false;
+  if (!AddScope(scope, kPatientRow, query)) return false;
   ASSIGN_OR_RETURN(Statement select,
                    connection_->GetCachedStatement(query.sql));
   BindArgs(select, query);
@@ -829,6 +1009,27 @@ absl::StatusOr<int64_t> SqliteTxn::CountPatients() {
 absl::Status SqliteTxn::PutPatient(Patient& patient) {
   ASSIGN_OR_RETURN(const std::string area_code,
                    AreaCodeOf(patient.area_id(), "patient.area_id"));
+  // A change of placement (area or home facility) moves the patient out of
+  // some scopes and into others: the feed must tell both (MoveWithPatient).
+  bool moves = false;
+  std::string old_area_code;
+  std::string old_facility_id;
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     connection_->GetCachedStatement(kSelectPatientPlacement));
+    select.BindText(0, patient.id());
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (row) {
+      old_area_code = select.ColumnText(0);
+      old_facility_id = select.ColumnIsNull(1) ? "" : select.ColumnText(1);
+      moves = old_area_code != area_code ||
+              old_facility_id != patient.facility_id();
+    }
+  }
+  // A move writes more than the patient's row; a failure keeps none of it.
+  Savepoint savepoint(connection_);
+  if (moves) RETURN_IF_ERROR(savepoint.Begin());
+  const int64_t given_seq = patient.change_seq();
   absl::Status status = PutRecord(
       kUpsertPatient, kPatients, patient, patient.id(), [&](Statement& upsert) {
         upsert.BindText(kCommonColumns + 0, patient.id_number());
@@ -842,6 +1043,11 @@ absl::Status SqliteTxn::PutPatient(Patient& patient) {
         upsert.BindInt64(kCommonColumns + 7, patient.disability_grade());
         return 8;
       });
+  if (status.ok() && moves) {
+    status = MoveWithPatient(patient.id(), old_area_code, old_facility_id);
+    if (status.ok()) status = savepoint.Release();
+    if (!status.ok()) patient.set_change_seq(given_seq);
+  }
   if (status.ok()) return status;
   if (!absl::IsAlreadyExists(status)) {
     return Explain(std::move(status), "", "",
@@ -887,7 +1093,9 @@ absl::StatusOr<std::vector<Enrollment>> SqliteTxn::ListEnrollments(
     const EnrollmentQuery& q) {
   SqlQuery query(kListEnrollments);
   query.args.emplace_back(q.after_id);
-  if (!AddScope(q.scope, query)) return std::vector<Enrollment>();
+  if (!AddScope(q.scope, kPatientRow, query)) {
+    return std::vector<Enrollment>();
+  }
   if (!q.patient_id.empty()) query.Add(kEnrollmentPatientIs, q.patient_id);
   if (q.program != rehab::v1::PROGRAM_UNSPECIFIED) {
     query.Add(kEnrollmentProgramIs, static_cast<int64_t>(q.program));
@@ -958,6 +1166,182 @@ absl::StatusOr<std::vector<AuditEvent>> SqliteTxn::ListAuditEvents(
                                 event.set_detail(row.ColumnText(8));
                                 return absl::OkStatus();
                               });
+}
+
+// --- Sync ---
+
+absl::StatusOr<std::vector<FeedEntry>> SqliteTxn::ListFeed(const FeedQuery& q) {
+  std::vector<FeedEntry> entries;
+  if (q.limit <= 0) return entries;
+  SqlQuery changes(kListFeedChanges);
+  changes.args.emplace_back(q.after_seq);
+  if (!AddScope(q.scope, kPatientRow, changes)) return entries;
+  ASSIGN_OR_RETURN(entries,
+                   ListRows<FeedEntry>(
+                       connection_, changes, kOrderFeedChanges, q.limit,
+                       [](const Statement& row, FeedEntry& entry) {
+                         entry.change_seq = row.ColumnInt64(0);
+                         entry.kind = row.ColumnInt64(1) == kChangeKindTombstone
+                                          ? FeedEntry::Kind::kTombstone
+                                          : FeedEntry::Kind::kUpsert;
+                         entry.collection = row.ColumnText(2);
+                         entry.record_id = row.ColumnText(3);
+                         entry.patient_id = row.ColumnText(4);
+                         return absl::OkStatus();
+                       }));
+
+  // Only a change of area or home facility takes a patient out of a scope;
+  // every patient of kAll and kPatients stays in it.
+  if (q.scope.kind != PatientScope::Kind::kAreaSubtree &&
+      q.scope.kind != PatientScope::Kind::kFacility) {
+    return entries;
+  }
+  // Exits past the last change of a full page cannot make the page.
+  const int64_t until = static_cast<int32_t>(entries.size()) == q.limit
+                            ? entries.back().change_seq
+                            : std::numeric_limits<int64_t>::max();
+  SqlQuery exits(kListFeedExits);
+  exits.args.emplace_back(q.after_seq);
+  exits.args.emplace_back(until);
+  AddScope(q.scope, kExitRow, exits);
+  exits.Add(kPatientNotInScopeBegin);
+  AddScope(q.scope, kPatientRow, exits);
+  exits.Add(kPatientNotInScopeEnd);
+  exits.Add(kNoLaterExitBegin);
+  AddScope(q.scope, kLaterExitRow, exits);
+  exits.Add(kNoLaterExitEnd);
+  ASSIGN_OR_RETURN(
+      std::vector<FeedEntry> removed,
+      ListRows<FeedEntry>(connection_, exits, kOrderFeedExits, q.limit,
+                          [](const Statement& row, FeedEntry& entry) {
+                            entry.change_seq = row.ColumnInt64(0);
+                            entry.kind = FeedEntry::Kind::kRemovedFromScope;
+                            entry.collection = row.ColumnText(1);
+                            entry.record_id = row.ColumnText(2);
+                            entry.patient_id = row.ColumnText(3);
+                            return absl::OkStatus();
+                          }));
+  if (removed.empty()) return entries;
+  std::vector<FeedEntry> merged;
+  merged.reserve(entries.size() + removed.size());
+  std::merge(std::make_move_iterator(entries.begin()),
+             std::make_move_iterator(entries.end()),
+             std::make_move_iterator(removed.begin()),
+             std::make_move_iterator(removed.end()), std::back_inserter(merged),
+             [](const FeedEntry& a, const FeedEntry& b) {
+               return a.change_seq < b.change_seq;
+             });
+  if (static_cast<int32_t>(merged.size()) > q.limit) merged.resize(q.limit);
+  return merged;
+}
+
+absl::StatusOr<int64_t> SqliteTxn::LastChangeSeq() {
+  ASSIGN_OR_RETURN(const int64_t next, NextChangeSeq());
+  return next - 1;
+}
+
+absl::StatusOr<std::optional<AppliedMutation>> SqliteTxn::GetAppliedMutation(
+    const std::string& mutation_id) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectAppliedMutation));
+  select.BindText(0, mutation_id);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return std::optional<AppliedMutation>();
+  AppliedMutation m;
+  m.mutation_id = mutation_id;
+  m.account_id = select.ColumnText(0);
+  m.payload_hash = select.ColumnBlob(1);
+  m.collection = select.ColumnText(2);
+  m.record_id = select.ColumnText(3);
+  m.version = select.ColumnInt64(4);
+  m.change_seq = select.ColumnInt64(5);
+  m.apply_time = FromUnixMicros(select.ColumnInt64(6));
+  return std::optional<AppliedMutation>(std::move(m));
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteTxn::GetSecret(
+    const std::string& name) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectSecret));
+  select.BindText(0, name);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(select.ColumnBlob(0));
+}
+
+absl::Status SqliteTxn::Nested(
+    const std::function<absl::Status(WriteTxn&)>& fn) {
+  Savepoint savepoint(connection_);
+  RETURN_IF_ERROR(savepoint.Begin());
+  absl::Status status = fn(*this);
+  if (status.ok()) return savepoint.Release();
+  absl::Status rollback = savepoint.Rollback();
+  if (!rollback.ok()) {
+    log::Error("storage_nested_rollback_failed",
+               {{"status", rollback.ToString()}});
+  }
+  return status;
+}
+
+absl::Status SqliteTxn::TouchFeed(const std::string& collection,
+                                  const std::string& record_id) {
+  return MoveInFeed(collection.c_str(), record_id, std::nullopt);
+}
+
+absl::Status SqliteTxn::VoidInFeed(const std::string& collection,
+                                   const std::string& record_id) {
+  return MoveInFeed(collection.c_str(), record_id, kChangeKindTombstone);
+}
+
+absl::Status SqliteTxn::PutAppliedMutation(const AppliedMutation& m) {
+  ASSIGN_OR_RETURN(Statement insert,
+                   connection_->GetCachedStatement(kInsertAppliedMutation));
+  insert.BindText(0, m.mutation_id);
+  insert.BindText(1, m.account_id);
+  insert.BindBlob(2, m.payload_hash);
+  insert.BindText(3, m.collection);
+  insert.BindText(4, m.record_id);
+  insert.BindInt64(5, m.version);
+  insert.BindInt64(6, m.change_seq);
+  insert.BindInt64(7, rehab::ToUnixMicros(m.apply_time));
+  absl::Status status = insert.Run();
+  if (absl::IsAlreadyExists(status)) {
+    return ErrorWithReason(absl::StatusCode::kAlreadyExists,
+                           "the mutation id is stored", kReasonAlreadyExists);
+  }
+  return status;
+}
+
+absl::StatusOr<int64_t> SqliteTxn::PruneAppliedMutations(absl::Time before,
+                                                         int32_t limit) {
+  if (limit <= 0) return 0;
+  ASSIGN_OR_RETURN(Statement prune,
+                   connection_->GetCachedStatement(kPruneAppliedMutations));
+  prune.BindInt64(0, rehab::ToUnixMicros(before));
+  prune.BindInt64(1, limit);
+  int64_t deleted = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, prune.Step());
+    if (!row) break;
+    ++deleted;
+  }
+  return deleted;
+}
+
+absl::StatusOr<std::string> SqliteTxn::PutSecretIfAbsent(
+    const std::string& name, const std::string& value) {
+  {
+    ASSIGN_OR_RETURN(Statement insert,
+                     connection_->GetCachedStatement(kInsertSecretIfAbsent));
+    insert.BindText(0, name);
+    insert.BindBlob(1, value);
+    RETURN_IF_ERROR(insert.Run());
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, GetSecret(name));
+  if (!stored.has_value()) {
+    return absl::InternalError("storage error: a secret was not stored");
+  }
+  return *std::move(stored);
 }
 
 }  // namespace rehab::storage

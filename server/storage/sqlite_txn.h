@@ -30,12 +30,32 @@
 //   - A list whose limit is 0 or less is empty.
 //   - One break-glass grant per account and patient: a new grant replaces
 //     the old one. Audit time filters are [start_time, end_time).
+//   - The feed: `changes` holds each record once, at its latest position,
+//     with the patient it hangs on (a patient's own id for a patient; none
+//     for areas, facilities, practitioners and accounts, which the feed
+//     never lists). When PutPatient changes a stored patient's area code or
+//     home facility, the patient and each record hanging on it (the
+//     collections listed in kPatientBound in the .cc) get a row in
+//     `feed_exits` holding the placement left, and those records move to
+//     new positions (the patient's own Put gave it one); each exit and each
+//     position has its own change_seq. ListFeed shows a record's latest
+//     exit from a placement in the scope (kRemovedFromScope) unless its
+//     patient lies in the scope now; only kAreaSubtree and kFacility scopes
+//     can be left. TouchFeed and VoidInFeed are NOT_FOUND for a record with
+//     no feed entry.
+//   - Nested is a savepoint inside the writer's transaction (and inside the
+//     write queue's savepoint for the job; SQLite resolves each to the
+//     innermost).
+//   - PutAppliedMutation of a stored mutation id is ALREADY_EXISTS (reason
+//     ALREADY_EXISTS); PruneAppliedMutations deletes the oldest by
+//     apply_time first (ties by mutation id).
 //
 // Not thread-safe: used by the thread that holds its connection.
 #ifndef REHAB_SERVER_STORAGE_SQLITE_TXN_H_
 #define REHAB_SERVER_STORAGE_SQLITE_TXN_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,6 +141,26 @@ class SqliteTxn final : public WriteTxn {
 
   absl::Status AppendAudit(rehab::v1::AuditEvent& event) override;
 
+  absl::StatusOr<std::vector<FeedEntry>> ListFeed(
+      const FeedQuery& query) override;
+  absl::StatusOr<int64_t> LastChangeSeq() override;
+  absl::StatusOr<std::optional<AppliedMutation>> GetAppliedMutation(
+      const std::string& mutation_id) override;
+  absl::StatusOr<std::optional<std::string>> GetSecret(
+      const std::string& name) override;
+
+  absl::Status Nested(
+      const std::function<absl::Status(WriteTxn&)>& fn) override;
+  absl::Status TouchFeed(const std::string& collection,
+                         const std::string& record_id) override;
+  absl::Status VoidInFeed(const std::string& collection,
+                          const std::string& record_id) override;
+  absl::Status PutAppliedMutation(const AppliedMutation& m) override;
+  absl::StatusOr<int64_t> PruneAppliedMutations(absl::Time before,
+                                                int32_t limit) override;
+  absl::StatusOr<std::string> PutSecretIfAbsent(
+      const std::string& name, const std::string& value) override;
+
   // True when a write through this object since the last call changed
   // something authentication reads (an account, a token, a break-glass
   // grant or an area), whether or not it was kept; clears the mark. Every
@@ -141,10 +181,25 @@ class SqliteTxn final : public WriteTxn {
   // The change_seq the next change gets (the counter moves in
   // RecordChange, so a failed write hands out nothing).
   absl::StatusOr<int64_t> NextChangeSeq();
+  // Sets the counter to `change_seq`, the last value handed out.
+  absl::Status SetChangeSeq(int64_t change_seq);
   // Advances the counter to `change_seq` and moves (`collection`, `id`) to
   // that position of the feed.
   absl::Status RecordChange(const char* collection, const std::string& id,
                             int64_t change_seq, const std::string& patient_id);
+  // Moves the feed entry of (`collection`, `id`) to `change_seq`, as `kind`
+  // when given; the counter is the caller's. NOT_FOUND when it has none.
+  absl::Status MoveChange(int64_t change_seq, const char* collection,
+                          const std::string& id, std::optional<int64_t> kind);
+  // Moves the entry to the next change_seq (TouchFeed, VoidInFeed).
+  absl::Status MoveInFeed(const char* collection, const std::string& id,
+                          std::optional<int64_t> kind);
+  // After the Put of patient `patient_id` that left the placement
+  // (`old_area_code`, `old_facility_id`): an exit for the patient and each
+  // record hanging on it, and new positions for those records.
+  absl::Status MoveWithPatient(const std::string& patient_id,
+                               const std::string& old_area_code,
+                               const std::string& old_facility_id);
   // The code of area `area_id`; FAILED_PRECONDITION when there is none.
   absl::StatusOr<std::string> AreaCodeOf(const std::string& area_id,
                                          const char* field);

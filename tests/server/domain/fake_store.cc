@@ -221,8 +221,7 @@ class FakeTxn final : public WriteTxn {
 
   absl::StatusOr<bool> PatientInScope(const std::string& patient_id,
                                       const PatientScope& scope) override {
-    auto it = s_.patients.find(patient_id);
-    return it != s_.patients.end() && InScope(it->second, scope);
+    return InScopeNow(patient_id, scope);
   }
 
   absl::StatusOr<int64_t> CountPatients() override {
@@ -281,7 +280,7 @@ class FakeTxn final : public WriteTxn {
         return AlreadyExists("an area with this code exists");
       }
     }
-    area.set_change_seq(NextChange("areas", area.id()));
+    area.set_change_seq(NextChange("areas", area.id(), ""));
     s_.areas[area.id()] = area;
     return absl::OkStatus();
   }
@@ -291,7 +290,7 @@ class FakeTxn final : public WriteTxn {
     if (!s_.areas.count(facility.area_id())) {
       return MissingReference("facility.area_id names no stored area");
     }
-    facility.set_change_seq(NextChange("facilities", facility.id()));
+    facility.set_change_seq(NextChange("facilities", facility.id(), ""));
     s_.facilities[facility.id()] = facility;
     return absl::OkStatus();
   }
@@ -302,7 +301,7 @@ class FakeTxn final : public WriteTxn {
       return MissingReference(
           "practitioner.facility_id names no stored facility");
     }
-    p.set_change_seq(NextChange("practitioners", p.id()));
+    p.set_change_seq(NextChange("practitioners", p.id(), ""));
     s_.practitioners[p.id()] = p;
     return absl::OkStatus();
   }
@@ -316,7 +315,7 @@ class FakeTxn final : public WriteTxn {
         return AlreadyExists("the username is taken");
       }
     }
-    account.set_change_seq(NextChange("accounts", account.id()));
+    account.set_change_seq(NextChange("accounts", account.id(), ""));
     s_.accounts[account.id()] = account;
     if (password_hash.has_value()) {
       s_.password_hashes[account.id()] = *password_hash;
@@ -342,9 +341,14 @@ class FakeTxn final : public WriteTxn {
                     patient.id())) {
       return AlreadyExists("a patient with this disability card number exists");
     }
-    patient.set_change_seq(NextChange("patients", patient.id()));
+    patient.set_change_seq(NextChange("patients", patient.id(), patient.id()));
     auto stored = s_.patients.find(patient.id());
     if (stored != s_.patients.end()) {
+      const std::string old_code = AreaCode(stored->second.area_id());
+      if (old_code != AreaCode(patient.area_id()) ||
+          stored->second.facility_id() != patient.facility_id()) {
+        MoveWithPatient(patient.id(), old_code, stored->second.facility_id());
+      }
       // Keys are unique, so the stored version's are its own to drop.
       s_.patient_by_id_number.erase(stored->second.id_number());
       s_.patient_by_card_number.erase(stored->second.disability_card_number());
@@ -372,7 +376,8 @@ class FakeTxn final : public WriteTxn {
             kReasonEnrollmentAlreadyOpen);
       }
     }
-    enrollment.set_change_seq(NextChange("enrollments", enrollment.id()));
+    enrollment.set_change_seq(
+        NextChange("enrollments", enrollment.id(), enrollment.patient_id()));
     auto stored = s_.enrollments.find(enrollment.id());
     if (stored != s_.enrollments.end() &&
         IsOpenEnrollmentStatus(stored->second.status())) {
@@ -430,6 +435,115 @@ class FakeTxn final : public WriteTxn {
     return absl::OkStatus();
   }
 
+  // --- Sync ---
+
+  absl::StatusOr<std::vector<FeedEntry>> ListFeed(const FeedQuery& q) override {
+    std::vector<FeedEntry> out;
+    if (q.limit <= 0) return out;
+    for (const auto& [key, c] : LatestPositions()) {
+      if (c->change_seq <= q.after_seq || c->patient_id.empty() ||
+          !InScopeNow(c->patient_id, q.scope)) {
+        continue;
+      }
+      out.push_back(
+          {c->change_seq, c->kind, c->collection, c->id, c->patient_id});
+    }
+    // Per record, the latest exit from a placement in the scope.
+    std::map<std::pair<std::string, std::string>, const FakeStore::Exit*> exits;
+    for (const FakeStore::Exit& x : s_.exits) {
+      if (InScope(x.patient_id, x.old_area_code, x.old_facility_id, q.scope)) {
+        exits[{x.collection, x.id}] = &x;
+      }
+    }
+    for (const auto& [key, x] : exits) {
+      if (x->change_seq <= q.after_seq || InScopeNow(x->patient_id, q.scope)) {
+        continue;
+      }
+      out.push_back({x->change_seq, FeedEntry::Kind::kRemovedFromScope,
+                     x->collection, x->id, x->patient_id});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const FeedEntry& a, const FeedEntry& b) {
+                return a.change_seq < b.change_seq;
+              });
+    if (out.size() > static_cast<size_t>(q.limit)) out.resize(q.limit);
+    return out;
+  }
+
+  absl::StatusOr<int64_t> LastChangeSeq() override {
+    return s_.last_change_seq;
+  }
+
+  absl::StatusOr<std::optional<AppliedMutation>> GetAppliedMutation(
+      const std::string& mutation_id) override {
+    return Find(s_.applied_mutations, mutation_id);
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetSecret(
+      const std::string& name) override {
+    return Find(s_.secrets, name);
+  }
+
+  absl::Status Nested(
+      const std::function<absl::Status(WriteTxn&)>& fn) override {
+    RETURN_IF_ERROR(CheckWritable());
+    FakeStore::State copy = s_;
+    FakeTxn nested(&copy, /*writable=*/true);
+    RETURN_IF_ERROR(fn(nested));
+    s_ = std::move(copy);
+    return absl::OkStatus();
+  }
+
+  absl::Status TouchFeed(const std::string& collection,
+                         const std::string& record_id) override {
+    RETURN_IF_ERROR(CheckWritable());
+    ASSIGN_OR_RETURN(const FakeStore::Change latest,
+                     LatestPosition(collection, record_id));
+    NextChange(collection, record_id, latest.patient_id, latest.kind);
+    return absl::OkStatus();
+  }
+
+  absl::Status VoidInFeed(const std::string& collection,
+                          const std::string& record_id) override {
+    RETURN_IF_ERROR(CheckWritable());
+    ASSIGN_OR_RETURN(const FakeStore::Change latest,
+                     LatestPosition(collection, record_id));
+    NextChange(collection, record_id, latest.patient_id,
+               FeedEntry::Kind::kTombstone);
+    return absl::OkStatus();
+  }
+
+  absl::Status PutAppliedMutation(const AppliedMutation& m) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.applied_mutations.emplace(m.mutation_id, m).second) {
+      return AlreadyExists("the mutation id is stored");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<int64_t> PruneAppliedMutations(absl::Time before,
+                                                int32_t limit) override {
+    RETURN_IF_ERROR(CheckWritable());
+    std::vector<std::pair<absl::Time, std::string>> old;
+    for (const auto& [id, m] : s_.applied_mutations) {
+      if (m.apply_time < before) old.emplace_back(m.apply_time, id);
+    }
+    std::sort(old.begin(), old.end());
+    int64_t deleted = 0;
+    for (const auto& [time, id] : old) {
+      if (deleted >= limit) break;
+      s_.applied_mutations.erase(id);
+      ++deleted;
+    }
+    return deleted;
+  }
+
+  absl::StatusOr<std::string> PutSecretIfAbsent(
+      const std::string& name, const std::string& value) override {
+    RETURN_IF_ERROR(CheckWritable());
+    return s_.secrets.emplace(name, value).first->second;
+  }
+
  private:
   absl::Status CheckWritable() const {
     if (!writable_) {
@@ -438,10 +552,56 @@ class FakeTxn final : public WriteTxn {
     return absl::OkStatus();
   }
 
-  int64_t NextChange(const std::string& collection, const std::string& id) {
+  // Appends a position of record (`collection`, `id`) to the feed.
+  int64_t NextChange(const std::string& collection, const std::string& id,
+                     const std::string& patient_id,
+                     FeedEntry::Kind kind = FeedEntry::Kind::kUpsert) {
     const int64_t seq = ++s_.last_change_seq;
-    s_.changes.push_back({seq, collection, id});
+    s_.changes.push_back({seq, collection, id, kind, patient_id});
     return seq;
+  }
+
+  // The latest position of every record, by collection and id.
+  std::map<std::pair<std::string, std::string>, const FakeStore::Change*>
+  LatestPositions() const {
+    std::map<std::pair<std::string, std::string>, const FakeStore::Change*>
+        latest;
+    for (const FakeStore::Change& c : s_.changes) {
+      latest[{c.collection, c.id}] = &c;
+    }
+    return latest;
+  }
+
+  absl::StatusOr<FakeStore::Change> LatestPosition(
+      const std::string& collection, const std::string& id) const {
+    for (auto it = s_.changes.rbegin(); it != s_.changes.rend(); ++it) {
+      if (it->collection == collection && it->id == id) return *it;
+    }
+    return absl::NotFoundError("the record has no feed entry");
+  }
+
+  // Patient `patient_id` left the placement (`old_area_code`,
+  // `old_facility_id`): an exit for it and for each record hanging on it,
+  // and new positions for those records.
+  void MoveWithPatient(const std::string& patient_id,
+                       const std::string& old_area_code,
+                       const std::string& old_facility_id) {
+    std::vector<FakeStore::Change> bound;  // the patient first
+    for (const auto& [key, c] : LatestPositions()) {
+      if (c->patient_id != patient_id) continue;
+      if (c->collection == "patients") {
+        bound.insert(bound.begin(), *c);
+      } else {
+        bound.push_back(*c);
+      }
+    }
+    for (const FakeStore::Change& c : bound) {
+      s_.exits.push_back({++s_.last_change_seq, c.collection, c.id, patient_id,
+                          old_area_code, old_facility_id});
+      if (c.collection != "patients") {
+        NextChange(c.collection, c.id, patient_id, c.kind);
+      }
+    }
   }
 
   // The code of area `area_id`; "" when there is no such area.
@@ -457,23 +617,35 @@ class FakeTxn final : public WriteTxn {
   }
 
   bool InScope(const Patient& p, const PatientScope& scope) const {
+    return InScope(p.id(), AreaCode(p.area_id()), p.facility_id(), scope);
+  }
+
+  // True when a stored patient `patient_id` lies in `scope` now.
+  bool InScopeNow(const std::string& patient_id,
+                  const PatientScope& scope) const {
+    auto it = s_.patients.find(patient_id);
+    return it != s_.patients.end() && InScope(it->second, scope);
+  }
+
+  // True when a patient placed in area `area_code` with home facility
+  // `facility_id` (empty: none) lies in `scope`.
+  bool InScope(const std::string& patient_id, const std::string& area_code,
+               const std::string& facility_id,
+               const PatientScope& scope) const {
     switch (scope.kind) {
       case PatientScope::Kind::kAll:
         return true;
       case PatientScope::Kind::kNone:
         return false;
-      case PatientScope::Kind::kAreaSubtree: {
+      case PatientScope::Kind::kAreaSubtree:
         // An empty code would be a prefix of every code; fail closed.
         if (scope.area_code.empty()) return false;
-        const std::string code = AreaCode(p.area_id());
-        return !code.empty() && StartsWith(code, scope.area_code);
-      }
+        return !area_code.empty() && StartsWith(area_code, scope.area_code);
       case PatientScope::Kind::kFacility:
-        return !scope.facility_id.empty() &&
-               p.facility_id() == scope.facility_id;
+        return !scope.facility_id.empty() && facility_id == scope.facility_id;
       case PatientScope::Kind::kPatients:
         return std::find(scope.patient_ids.begin(), scope.patient_ids.end(),
-                         p.id()) != scope.patient_ids.end();
+                         patient_id) != scope.patient_ids.end();
       case PatientScope::Kind::kPractitioner:
         // No contracts exist yet, so no patient has an ACTIVE one.
         return false;
@@ -607,6 +779,10 @@ std::vector<rehab::v1::AuditEvent> FakeStore::audit_events() const {
 
 std::vector<FakeStore::Change> FakeStore::changes() const {
   return Snapshot()->changes;
+}
+
+std::vector<FakeStore::Exit> FakeStore::exits() const {
+  return Snapshot()->exits;
 }
 
 std::vector<TokenRecord> FakeStore::tokens() const {

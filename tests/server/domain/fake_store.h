@@ -30,12 +30,29 @@
 //     path (no file is written; see backup()). A path backed up to before
 //     is ALREADY_EXISTS; any other non-empty path is accepted. size_bytes
 //     is the serialized size of the records; change_seq the last one.
-//   - PatientScope is applied in ListPatients, PatientInScope and
-//     ListEnrollments: kAll everything; kNone nothing; kAreaSubtree the
-//     patients whose area's code starts with `area_code` (an empty code
-//     matches nothing); kFacility home facility `facility_id`; kPatients
-//     exactly `patient_ids`; kPractitioner nothing yet (contracts do not
-//     exist, so no patient has an ACTIVE contract).
+//   - PatientScope is applied in ListPatients, PatientInScope,
+//     ListEnrollments and ListFeed: kAll everything; kNone nothing;
+//     kAreaSubtree the patients whose area's code starts with `area_code`
+//     (an empty code matches nothing); kFacility home facility
+//     `facility_id`; kPatients exactly `patient_ids`; kPractitioner nothing
+//     yet (contracts do not exist, so no patient has an ACTIVE contract).
+//   - The feed: changes() logs every position a record took (a Put, a
+//     TouchFeed or VoidInFeed, a move with its patient); ListFeed shows each
+//     record once, at its latest position, when its patient lies in the
+//     scope now. Only records bound to a patient (patients, enrollments) are
+//     in the feed. When PutPatient changes an existing patient's area code
+//     or home facility, the patient and every record whose feed position
+//     names it as their patient get an exit (see exits(), each at its own
+//     change_seq, holding the old area code and facility), and the records
+//     other than the patient move to new positions (the patient's own Put
+//     gave it one). ListFeed shows a record's latest exit whose old
+//     placement lies in the scope as kRemovedFromScope, unless its patient
+//     lies in the scope now.
+//   - Nested runs its function on a copy of the transaction's state and
+//     keeps the copy only when the function returns OK.
+//   - PutAppliedMutation is ALREADY_EXISTS (reason ALREADY_EXISTS) for a
+//     stored mutation id; PruneAppliedMutations deletes the oldest by
+//     apply_time first (ties by mutation id).
 //
 // Thread-safe.
 #ifndef REHAB_TESTS_SERVER_DOMAIN_FAKE_STORE_H_
@@ -59,12 +76,24 @@ namespace rehab {
 
 class FakeStore final : public Store {
  public:
-  // One entry of the change feed.
+  // One position a record took in the change feed.
   struct Change {
     int64_t change_seq = 0;
     std::string collection;  // "areas", "facilities", "practitioners",
                              // "accounts", "patients", "enrollments"
     std::string id;
+    FeedEntry::Kind kind = FeedEntry::Kind::kUpsert;  // or kTombstone
+    std::string patient_id;  // empty for records bound to no patient
+  };
+
+  // A record leaving its patient's old placement (see the feed above).
+  struct Exit {
+    int64_t change_seq = 0;
+    std::string collection;
+    std::string id;
+    std::string patient_id;
+    std::string old_area_code;
+    std::string old_facility_id;  // empty: none
   };
 
   // Everything the store holds. Public so that the transactions (in the
@@ -91,6 +120,9 @@ class FakeStore final : public Store {
         open_enrollment;
     std::vector<rehab::v1::AuditEvent> audit;  // seq ascending
     std::vector<Change> changes;               // change_seq ascending
+    std::vector<Exit> exits;                   // change_seq ascending
+    std::map<std::string, AppliedMutation> applied_mutations;  // by id
+    std::map<std::string, std::string> secrets;                // by name
     int64_t last_change_seq = 0;
     int64_t last_audit_seq = 0;
   };
@@ -116,8 +148,11 @@ class FakeStore final : public Store {
 
   // The committed audit trail, seq ascending.
   std::vector<rehab::v1::AuditEvent> audit_events() const;
-  // The committed change feed, change_seq ascending.
+  // Every position records took in the committed change feed,
+  // change_seq ascending.
   std::vector<Change> changes() const;
+  // The committed exits, change_seq ascending.
+  std::vector<Exit> exits() const;
   // Every committed token (tests check what is stored, e.g. no plain
   // tokens).
   std::vector<TokenRecord> tokens() const;

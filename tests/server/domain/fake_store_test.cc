@@ -1,6 +1,7 @@
 #include "tests/server/domain/fake_store.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,12 @@
 namespace rehab {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
 
 constexpr char kTownship[] = "a-town";
 constexpr char kVillage[] = "a-village";
@@ -311,6 +316,289 @@ TEST_F(FakeStoreTest, InjectedWriteFailureIsReturned) {
   EXPECT_FALSE(ran);
   store_.SetWriteFailure(absl::OkStatus());
   EXPECT_TRUE(store_.Write([](WriteTxn&) { return absl::OkStatus(); }).ok());
+}
+
+// The feed as "<kind> <collection>/<id>" lines, change_seq ascending.
+std::vector<std::string> Describe(const std::vector<FeedEntry>& entries) {
+  std::vector<std::string> lines;
+  for (const FeedEntry& e : entries) {
+    const char* kind = e.kind == FeedEntry::Kind::kUpsert      ? "upsert"
+                       : e.kind == FeedEntry::Kind::kTombstone ? "tombstone"
+                                                               : "removed";
+    lines.push_back(std::string(kind) + " " + e.collection + "/" + e.record_id);
+  }
+  return lines;
+}
+
+class FakeStoreFeedTest : public FakeStoreTest {
+ protected:
+  std::vector<FeedEntry> Feed(const PatientScope& scope, int64_t after_seq = 0,
+                              int32_t limit = 500) {
+    std::vector<FeedEntry> entries;
+    EXPECT_TRUE(store_
+                    .Read([&](ReadTxn& txn) -> absl::Status {
+                      FeedQuery query;
+                      query.scope = scope;
+                      query.after_seq = after_seq;
+                      query.limit = limit;
+                      ASSIGN_OR_RETURN(entries, txn.ListFeed(query));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return entries;
+  }
+
+  int64_t LastSeq() {
+    int64_t seq = -1;
+    EXPECT_TRUE(store_
+                    .Read([&](ReadTxn& txn) -> absl::Status {
+                      ASSIGN_OR_RETURN(seq, txn.LastChangeSeq());
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return seq;
+  }
+
+  absl::Status Enroll(const std::string& id, const std::string& patient_id) {
+    return store_.Write([&](WriteTxn& txn) {
+      rehab::v1::Enrollment e;
+      e.set_id(id);
+      e.set_patient_id(patient_id);
+      e.set_program(rehab::v1::PROGRAM_PRECISION_REHAB);
+      e.set_status(rehab::v1::ENROLLMENT_STATUS_REGISTERED);
+      return txn.PutEnrollment(e);
+    });
+  }
+
+  // Rewrites p1 with another area and home facility.
+  absl::Status MoveP1(const std::string& area_id,
+                      const std::string& facility_id) {
+    return store_.Write([&](WriteTxn& txn) {
+      rehab::v1::Patient p = MakePatient("p1", area_id, facility_id, "Li Na");
+      return txn.PutPatient(p);
+    });
+  }
+
+  static PatientScope Subtree(const std::string& code) {
+    PatientScope scope = ScopeOf(PatientScope::Kind::kAreaSubtree);
+    scope.area_code = code;
+    return scope;
+  }
+};
+
+TEST_F(FakeStoreFeedTest, ListsPatientBoundRecordsInScopeOncePaged) {
+  ASSERT_TRUE(Enroll("e1", "p1").ok());
+  ASSERT_TRUE(Enroll("e2", "p2").ok());
+  // p1 changes again: it appears once, at its new position.
+  ASSERT_TRUE(MoveP1(kVillage, "station-1").ok());
+
+  std::vector<FeedEntry> all = Feed(ScopeOf(PatientScope::Kind::kAll));
+  EXPECT_THAT(Describe(all),
+              ElementsAre("upsert patients/p2", "upsert patients/p3",
+                          "upsert enrollments/e1", "upsert enrollments/e2",
+                          "upsert patients/p1"));
+  EXPECT_EQ(all.back().change_seq, LastSeq());
+  EXPECT_EQ(all[2].patient_id, "p1");
+
+  EXPECT_THAT(Describe(Feed(Subtree("320831001"))),
+              ElementsAre("upsert patients/p3", "upsert enrollments/e1",
+                          "upsert patients/p1"));
+  std::vector<FeedEntry> page = Feed(Subtree("320831001"), 0, 2);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_THAT(Describe(Feed(Subtree("320831001"), page.back().change_seq)),
+              ElementsAre("upsert patients/p1"));
+  EXPECT_THAT(Feed(Subtree("320831001"), LastSeq()), IsEmpty());
+}
+
+TEST_F(FakeStoreFeedTest, AppliesEachScopeKindToTheFeed) {
+  PatientScope patients = ScopeOf(PatientScope::Kind::kPatients);
+  patients.patient_ids = {"p2"};
+  EXPECT_THAT(Describe(Feed(patients)), ElementsAre("upsert patients/p2"));
+  PatientScope facility = ScopeOf(PatientScope::Kind::kFacility);
+  facility.facility_id = "station-1";
+  EXPECT_THAT(Describe(Feed(facility)),
+              ElementsAre("upsert patients/p1", "upsert patients/p3"));
+  EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kNone)), IsEmpty());
+  EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kPractitioner)), IsEmpty());
+  EXPECT_THAT(Feed(Subtree("")), IsEmpty());
+}
+
+TEST_F(FakeStoreFeedTest, AreaMoveRemovesFromTheOldScopeAndResendsToTheNew) {
+  ASSERT_TRUE(Enroll("e1", "p1").ok());
+  const int64_t before = LastSeq();
+
+  ASSERT_TRUE(MoveP1(kOtherTownship, "station-1").ok());
+
+  std::vector<FeedEntry> old_scope = Feed(Subtree("320831001"), before);
+  EXPECT_THAT(Describe(old_scope),
+              ElementsAre("removed patients/p1", "removed enrollments/e1"));
+  std::vector<FeedEntry> new_scope = Feed(Subtree("320831002"), before);
+  EXPECT_THAT(
+      Describe(new_scope),
+      UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
+  // Every position is its own.
+  std::set<int64_t> seqs;
+  for (const auto& e : old_scope) seqs.insert(e.change_seq);
+  for (const auto& e : new_scope) seqs.insert(e.change_seq);
+  EXPECT_EQ(seqs.size(), 4u);
+  EXPECT_GT(*seqs.begin(), before);
+  // A county-wide device keeps the patient: no removal, only the upserts.
+  EXPECT_THAT(
+      Describe(Feed(Subtree("320831"), before)),
+      UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
+
+  // Back home: the township gets the records again and no removal.
+  const int64_t away = LastSeq();
+  ASSERT_TRUE(MoveP1(kVillage, "station-1").ok());
+  EXPECT_THAT(Describe(Feed(Subtree("320831001"), 0)),
+              Not(Contains(StartsWith("removed"))));
+  EXPECT_THAT(
+      Describe(Feed(Subtree("320831001"), away)),
+      UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
+  EXPECT_THAT(Describe(Feed(Subtree("320831002"), away)),
+              ElementsAre("removed patients/p1", "removed enrollments/e1"));
+}
+
+TEST_F(FakeStoreFeedTest, FacilityMoveRemovesFromTheOldFacility) {
+  ASSERT_TRUE(Enroll("e1", "p1").ok());
+  const int64_t before = LastSeq();
+  PatientScope station1 = ScopeOf(PatientScope::Kind::kFacility);
+  station1.facility_id = "station-1";
+  PatientScope station2 = station1;
+  station2.facility_id = "station-2";
+
+  ASSERT_TRUE(MoveP1(kVillage, "station-2").ok());
+
+  EXPECT_THAT(Describe(Feed(station1, before)),
+              ElementsAre("removed patients/p1", "removed enrollments/e1"));
+  EXPECT_THAT(
+      Describe(Feed(station2, before)),
+      UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
+  // The area did not change: the township sees the records, not a removal.
+  EXPECT_THAT(
+      Describe(Feed(Subtree("320831001"), before)),
+      UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
+  // Leaving every facility is a move too.
+  ASSERT_TRUE(MoveP1(kVillage, "").ok());
+  EXPECT_THAT(Describe(Feed(station2, before)),
+              ElementsAre("removed patients/p1", "removed enrollments/e1"));
+}
+
+TEST_F(FakeStoreFeedTest, TouchMovesAndVoidTombstonesAFeedEntry) {
+  ASSERT_TRUE(Enroll("e1", "p1").ok());
+  const int64_t before = LastSeq();
+
+  ASSERT_TRUE(store_
+                  .Write([](WriteTxn& txn) -> absl::Status {
+                    RETURN_IF_ERROR(txn.TouchFeed("patients", "p3"));
+                    return txn.VoidInFeed("enrollments", "e1");
+                  })
+                  .ok());
+
+  std::vector<FeedEntry> feed = Feed(ScopeOf(PatientScope::Kind::kAll), before);
+  EXPECT_THAT(Describe(feed),
+              ElementsAre("upsert patients/p3", "tombstone enrollments/e1"));
+  EXPECT_EQ(feed.back().change_seq, LastSeq());
+  absl::Status missing = store_.Write(
+      [](WriteTxn& txn) { return txn.TouchFeed("enrollments", "nope"); });
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(FakeStoreFeedTest, NestedRollbackKeepsTheRestOfTheTransaction) {
+  absl::Status inner;
+  ASSERT_TRUE(store_
+                  .Write([&](WriteTxn& txn) -> absl::Status {
+                    RETURN_IF_ERROR(txn.Nested([](WriteTxn& t) {
+                      rehab::v1::Patient p =
+                          MakePatient("p8", kVillage, "", "Kept");
+                      return t.PutPatient(p);
+                    }));
+                    inner = txn.Nested([](WriteTxn& t) -> absl::Status {
+                      rehab::v1::Patient p =
+                          MakePatient("p9", kVillage, "", "Dropped");
+                      RETURN_IF_ERROR(t.PutPatient(p));
+                      return absl::InvalidArgumentError("bad item");
+                    });
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(inner.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(PatientIds(QueryOf(ScopeOf(PatientScope::Kind::kAll))),
+              ElementsAre("p1", "p2", "p3", "p8"));
+}
+
+TEST_F(FakeStoreFeedTest, StoresAndPrunesAppliedMutations) {
+  auto mutation = [](const std::string& id, int64_t seconds) {
+    AppliedMutation m;
+    m.mutation_id = id;
+    m.account_id = "acct";
+    m.payload_hash = std::string("\x01\x00\xff", 3);
+    m.collection = "patients";
+    m.record_id = "p1";
+    m.version = 2;
+    m.change_seq = 7;
+    m.apply_time = absl::FromUnixSeconds(seconds);
+    return m;
+  };
+  ASSERT_TRUE(store_
+                  .Write([&](WriteTxn& txn) -> absl::Status {
+                    RETURN_IF_ERROR(txn.PutAppliedMutation(mutation("m3", 30)));
+                    RETURN_IF_ERROR(txn.PutAppliedMutation(mutation("m1", 10)));
+                    return txn.PutAppliedMutation(mutation("m2", 20));
+                  })
+                  .ok());
+  absl::Status dup = store_.Write([&](WriteTxn& txn) {
+    return txn.PutAppliedMutation(mutation("m1", 40));
+  });
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
+
+  int64_t pruned = -1;
+  ASSERT_TRUE(store_
+                  .Write([&](WriteTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(pruned, txn.PruneAppliedMutations(
+                                                 absl::FromUnixSeconds(30), 1));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(pruned, 1);
+  ASSERT_TRUE(store_
+                  .Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(auto m1, txn.GetAppliedMutation("m1"));
+                    EXPECT_FALSE(m1.has_value());
+                    ASSIGN_OR_RETURN(auto m2, txn.GetAppliedMutation("m2"));
+                    EXPECT_TRUE(m2.has_value());
+                    if (m2.has_value()) {
+                      EXPECT_EQ(m2->payload_hash,
+                                std::string("\x01\x00\xff", 3));
+                      EXPECT_EQ(m2->apply_time, absl::FromUnixSeconds(20));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
+TEST_F(FakeStoreFeedTest, KeepsTheFirstSecretStored) {
+  std::string first, second;
+  ASSERT_TRUE(
+      store_
+          .Write([&](WriteTxn& txn) -> absl::Status {
+            ASSIGN_OR_RETURN(first, txn.PutSecretIfAbsent("sync_key", "k1"));
+            ASSIGN_OR_RETURN(second, txn.PutSecretIfAbsent("sync_key", "k2"));
+            return absl::OkStatus();
+          })
+          .ok());
+  EXPECT_EQ(first, "k1");
+  EXPECT_EQ(second, "k1");
+  std::optional<std::string> stored, absent;
+  ASSERT_TRUE(store_
+                  .Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(stored, txn.GetSecret("sync_key"));
+                    ASSIGN_OR_RETURN(absent, txn.GetSecret("other"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(stored, "k1");
+  EXPECT_FALSE(absent.has_value());
 }
 
 TEST_F(FakeStoreTest, TokensAreRevokedByFamilyAndByAccount) {

@@ -54,7 +54,8 @@ TEST(MigrationsTest, CreatesTheWholeSchemaOnANewFile) {
   const std::set<std::string> tables = TableNames(*db);
   for (const char* table :
        {"meta", "changes", "areas", "facilities", "practitioners", "accounts",
-        "tokens", "break_glass", "patients", "enrollments", "audit"}) {
+        "tokens", "break_glass", "patients", "enrollments", "audit",
+        "feed_exits", "applied_mutations", "secrets"}) {
     EXPECT_TRUE(tables.count(table)) << "missing table " << table;
   }
 }
