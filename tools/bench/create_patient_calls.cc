@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
+#include "tools/bench/bench_patients.h"
 
 namespace rehab::bench {
 namespace {
@@ -29,18 +30,11 @@ CreatePatientCalls::CreatePatientCalls(
   }
 }
 
-void CreatePatientCalls::Start(int slot,
-                               std::function<void(const grpc::Status&)> done) {
+void CreatePatientCalls::Start(int slot, CallDone done) {
   auto* call = new CreatePatientCall;
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + call_timeout_));
   call->context.AddMetadata("authorization", authorization_);
-  rehab::v1::Patient& patient = *call->request.mutable_patient();
-  std::string id_number = ids_->Next();
-  // Named after the ID number's birth date and sequence, so that bench
-  // patients are easy to recognise in a listing.
-  patient.set_name(absl::StrCat("Bench ", id_number.substr(6, 11)));
-  patient.set_id_number(std::move(id_number));
-  patient.set_area_id(area_id_);
+  *call->request.mutable_patient() = NewBenchPatient(ids_->Next(), area_id_);
   rehab::v1::PatientService::Stub& stub =
       *stubs_[static_cast<size_t>(slot) % stubs_.size()];
   stub.async()->CreatePatient(
@@ -49,7 +43,7 @@ void CreatePatientCalls::Start(int slot,
         // Freed before `done`: once the last `done` returns, the caller may
         // destroy the channels.
         delete call;
-        done(status);
+        done(status, 1);
       });
 }
 

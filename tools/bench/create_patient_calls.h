@@ -1,11 +1,10 @@
 // Calls of rehab.v1.PatientService/CreatePatient, each registering a new
-// patient with a fresh synthetic ID number: a durable write (answered only
-// after its transaction commits), the figure DESIGN.md section 9 compares
-// with the health check.
+// patient (NewBenchPatient) with a fresh synthetic ID number: a durable write
+// (answered only after its transaction commits), the figure DESIGN.md section 9
+// compares with the health check.
 #ifndef REHAB_TOOLS_BENCH_CREATE_PATIENT_CALLS_H_
 #define REHAB_TOOLS_BENCH_CREATE_PATIENT_CALLS_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "rehab/v1/patient.grpc.pb.h"
+#include "tools/bench/load_driver.h"
 #include "tools/bench/synthetic_id_numbers.h"
 
 namespace rehab::bench {
@@ -28,8 +28,9 @@ class CreatePatientCalls {
       std::string access_token, std::string area_id, SyntheticIdNumbers* ids,
       absl::Duration call_timeout);
 
-  // Starts one CreatePatient; `done` gets its status. Thread-safe.
-  void Start(int slot, std::function<void(const grpc::Status&)> done);
+  // Starts one CreatePatient; `done` gets its status and 1 record.
+  // Thread-safe.
+  void Start(int slot, CallDone done);
 
  private:
   std::vector<std::unique_ptr<rehab::v1::PatientService::Stub>> stubs_;

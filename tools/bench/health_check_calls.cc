@@ -48,8 +48,7 @@ HealthCheckCalls::HealthCheckCalls(
   }
 }
 
-void HealthCheckCalls::Start(int slot,
-                             std::function<void(const grpc::Status&)> done) {
+void HealthCheckCalls::Start(int slot, CallDone done) {
   auto* call = new HealthCall;
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + call_timeout_));
   grpc::GenericStub& stub = *stubs_[static_cast<size_t>(slot) % stubs_.size()];
@@ -63,7 +62,7 @@ void HealthCheckCalls::Start(int slot,
                    // Freed before `done`: once the last `done` returns, the
                    // caller may destroy the channels.
                    delete call;
-                   done(status);
+                   done(status, 0);
                  });
 }
 

@@ -5,13 +5,13 @@
 #ifndef REHAB_TOOLS_BENCH_HEALTH_CHECK_CALLS_H_
 #define REHAB_TOOLS_BENCH_HEALTH_CHECK_CALLS_H_
 
-#include <functional>
 #include <memory>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "tools/bench/load_driver.h"
 
 namespace rehab::bench {
 
@@ -21,9 +21,9 @@ class HealthCheckCalls {
   HealthCheckCalls(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                    absl::Duration call_timeout);
 
-  // Starts one Check; `done` gets its status. An OK answer whose status is
-  // not SERVING counts as UNAVAILABLE. Thread-safe.
-  void Start(int slot, std::function<void(const grpc::Status&)> done);
+  // Starts one Check; `done` gets its status and 0 records. An OK answer
+  // whose status is not SERVING counts as UNAVAILABLE. Thread-safe.
+  void Start(int slot, CallDone done);
 
  private:
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;

@@ -104,13 +104,14 @@ class LoadRun : public std::enable_shared_from_this<LoadRun> {
     }
     const SteadyClock::time_point started = SteadyClock::now();
     std::shared_ptr<LoadRun> self = shared_from_this();
-    start_(slot, [self, slot, started, measured](const grpc::Status& status) {
-      self->OnDone(slot, started, measured, status);
+    start_(slot, [self, slot, started, measured](const grpc::Status& status,
+                                                 int64_t records) {
+      self->OnDone(slot, started, measured, status, records);
     });
   }
 
   void OnDone(int slot, SteadyClock::time_point started, bool measured,
-              const grpc::Status& status) {
+              const grpc::Status& status, int64_t records) {
     const SteadyClock::time_point ended = SteadyClock::now();
     {
       absl::MutexLock lock(&mu_);
@@ -120,6 +121,7 @@ class LoadRun : public std::enable_shared_from_this<LoadRun> {
         ++result_.calls;
         if (status.ok()) {
           ++result_.ok;
+          result_.records += records;
           result_.latency.Record(ended - started);
         } else {
           ++result_.errors[status.error_code()];
@@ -169,6 +171,11 @@ thread_local std::vector<int>* LoadRun::tl_deferred = nullptr;
 double LoadResult::Throughput() const {
   const double seconds = absl::ToDoubleSeconds(elapsed);
   return seconds > 0 ? static_cast<double>(ok) / seconds : 0.0;
+}
+
+double LoadResult::RecordThroughput() const {
+  const double seconds = absl::ToDoubleSeconds(elapsed);
+  return seconds > 0 ? static_cast<double>(records) / seconds : 0.0;
 }
 
 LoadResult RunLoad(const LoadOptions& options, const CallStarter& start) {

@@ -42,6 +42,8 @@ struct LoadResult {
   std::map<grpc::StatusCode, int64_t> errors;
   // From the end of the warmup to the last measured completion.
   absl::Duration elapsed;
+  // Records moved by the successful measured calls (see CallDone).
+  int64_t records = 0;
   // Latency of the successful measured calls.
   LatencyHistogram latency;
   // Set when the run stopped because too many calls failed.
@@ -50,13 +52,21 @@ struct LoadResult {
 
   // Successful measured calls per second; 0 when nothing was measured.
   double Throughput() const;
+  // `records` per second; 0 when nothing was measured.
+  double RecordThroughput() const;
 };
 
+// Ends one call: its status and, when OK, the records it moved (the
+// patients a Push applied, the changes a Pull received; 0 for a call that
+// moves none, such as a health check). Records of failed calls are ignored.
+using CallDone =
+    std::function<void(const grpc::Status& status, int64_t records)>;
+
 // Starts one call for `slot` (0 <= slot < in_flight) and arranges for
-// `done` to be called exactly once, with the call's status, when it ends
-// (on any thread, possibly inside `start` itself).
-using CallStarter = std::function<void(
-    int slot, std::function<void(const grpc::Status&)> done)>;
+// `done` to be called exactly once when it ends (on any thread, possibly
+// inside `start` itself). A slot has at most one call open at a time, and
+// `done` of one call happens before the start of the slot's next.
+using CallStarter = std::function<void(int slot, CallDone done)>;
 
 // Runs the load and returns when every call started has finished.
 // REQUIRES: options.in_flight >= 1, start non-empty.

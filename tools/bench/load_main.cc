@@ -4,12 +4,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -26,18 +27,23 @@
 #include "grpcpp/support/channel_arguments.h"
 #include "rehab/v1/auth.grpc.pb.h"
 #include "rehab/v1/directory.grpc.pb.h"
+#include "rehab/v1/patient.grpc.pb.h"
 #include "tools/bench/bench_report.h"
 #include "tools/bench/create_patient_calls.h"
 #include "tools/bench/health_check_calls.h"
 #include "tools/bench/load_driver.h"
 #include "tools/bench/loopback_target.h"
+#include "tools/bench/pull_calls.h"
+#include "tools/bench/push_calls.h"
+#include "tools/bench/sqlite_insert_baseline.h"
 #include "tools/bench/synthetic_id_numbers.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051",
           "rehabd's address; loopback only (127.0.0.0/8, localhost, [::1])");
 ABSL_FLAG(std::string, username, "admin",
-          "account that logs in for create_patient (must be allowed to "
-          "create patients in the chosen area)");
+          "account that logs in for create_patient, push and pull (must be "
+          "allowed to create patients in the chosen area; pull walks its "
+          "scope's change feed)");
 ABSL_FLAG(std::string, password, "",
           "its password; default: the REHAB_BENCH_PASSWORD environment "
           "variable");
@@ -53,7 +59,8 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1),
           "unmeasured load before each scenario's measured window");
 ABSL_FLAG(std::vector<std::string>, scenarios,
           std::vector<std::string>({"health", "create_patient"}),
-          "scenarios to run, in order: health, create_patient");
+          "scenarios to run, in order: health, create_patient, "
+          "sqlite_insert, push, pull");
 ABSL_FLAG(std::string, area_id, "",
           "area of the created patients; default: the village given by "
           "--area_code, else the first village (12-digit code) ListAreas "
@@ -68,13 +75,18 @@ ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(10),
 ABSL_FLAG(int64_t, id_start, -1,
           "index of the first synthetic ID number; default: derived from "
           "the clock, so runs minutes apart do not repeat numbers");
+ABSL_FLAG(std::string, sqlite_dir, "",
+          "where sqlite_insert makes its temporary database (deleted after "
+          "each run); default $TMPDIR, else /tmp. Use the file system of "
+          "rehabd's --db");
 ABSL_FLAG(bool, json, false, "print one JSON object instead of a table");
 
 namespace rehab::bench {
 namespace {
 
-constexpr char kCreatePatientScenario[] = "create_patient";
 constexpr int kMaxInFlight = 10000;
+// The largest page the server's lists return.
+constexpr int kListPageSize = 1000;
 constexpr char kDeviceId[] = "rehab_load";
 // Login hashes a password with Argon2id; on a loaded 2-core machine that
 // takes a while.
@@ -107,18 +119,38 @@ absl::StatusOr<std::vector<int>> ParseInFlight(
   return counts;
 }
 
+const std::vector<std::string>& KnownScenarios() {
+  static const std::vector<std::string>* const known =
+      new std::vector<std::string>({kHealthScenario, kCreatePatientScenario,
+                                    kSqliteInsertScenario, kPushScenario,
+                                    kPullScenario});
+  return *known;
+}
+
 absl::Status CheckScenarios(const std::vector<std::string>& scenarios) {
   if (scenarios.empty()) {
     return absl::InvalidArgumentError("--scenarios: give at least one");
   }
+  const std::vector<std::string>& known = KnownScenarios();
   for (const std::string& s : scenarios) {
-    if (s != kHealthScenario && s != kCreatePatientScenario) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--scenarios: unknown scenario \"", s, "\" (known: ", kHealthScenario,
-          ", ", kCreatePatientScenario, ")"));
+    if (std::find(known.begin(), known.end(), s) == known.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--scenarios: unknown scenario \"", s,
+                       "\" (known: ", absl::StrJoin(known, ", "), ")"));
     }
   }
   return absl::OkStatus();
+}
+
+bool AnyOf(const std::vector<std::string>& scenarios,
+           std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (std::find(scenarios.begin(), scenarios.end(), name) !=
+        scenarios.end()) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // Connections are what one in-flight set shares: gRPC multiplexes every
@@ -157,7 +189,7 @@ absl::StatusOr<std::string> Login(
   }
   if (password.empty()) {
     return absl::InvalidArgumentError(
-        "create_patient needs a login: give --password or set "
+        "create_patient, push and pull need a login: give --password or set "
         "REHAB_BENCH_PASSWORD (rehabd --demo prints the demo admin's)");
   }
   auto stub = rehab::v1::AuthService::NewStub(channel);
@@ -186,7 +218,7 @@ absl::StatusOr<std::string> ChooseArea(
   const std::string wanted_code = absl::GetFlag(FLAGS_area_code);
   auto stub = rehab::v1::DirectoryService::NewStub(channel);
   rehab::v1::ListAreasRequest request;
-  request.set_page_size(1000);
+  request.set_page_size(kListPageSize);
   do {
     grpc::ClientContext context;
     SetDeadline(context, kSetupTimeout);
@@ -211,24 +243,131 @@ absl::StatusOr<std::string> ChooseArea(
           : absl::StrCat("no area with code ", wanted_code));
 }
 
-using Done = std::function<void(const grpc::Status&)>;
-
-// The starters own their stubs; the load run keeps a starter alive until
-// its last call has finished.
-CallStarter HealthStarter(
-    const std::vector<std::shared_ptr<grpc::Channel>>& channels,
-    absl::Duration call_timeout) {
-  auto calls = std::make_shared<HealthCheckCalls>(channels, call_timeout);
-  return [calls](int slot, Done done) { calls->Start(slot, std::move(done)); };
+// The resident ID numbers registered on the server (every patient the
+// account sees), so that new bench patients pass over them instead of
+// failing with ALREADY_EXISTS.
+absl::StatusOr<absl::flat_hash_set<std::string>> RegisteredIdNumbers(
+    const std::shared_ptr<grpc::Channel>& channel,
+    const std::string& access_token) {
+  auto stub = rehab::v1::PatientService::NewStub(channel);
+  absl::flat_hash_set<std::string> taken;
+  rehab::v1::ListPatientsRequest request;
+  request.set_page_size(kListPageSize);
+  do {
+    grpc::ClientContext context;
+    SetDeadline(context, kSetupTimeout);
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", access_token));
+    rehab::v1::ListPatientsResponse response;
+    const grpc::Status status =
+        stub->ListPatients(&context, request, &response);
+    if (!status.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("ListPatients: ", Describe(status)));
+    }
+    for (const rehab::v1::Patient& patient : response.patients()) {
+      taken.insert(patient.id_number());
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return taken;
 }
 
-CallStarter CreatePatientStarter(
-    const std::vector<std::shared_ptr<grpc::Channel>>& channels,
-    const std::string& access_token, const std::string& area_id,
-    SyntheticIdNumbers* ids, absl::Duration call_timeout) {
-  auto calls = std::make_shared<CreatePatientCalls>(channels, access_token,
-                                                    area_id, ids, call_timeout);
-  return [calls](int slot, Done done) { calls->Start(slot, std::move(done)); };
+// The starters own their calls objects (and those their stubs); the load
+// run keeps a starter alive until its last call has finished.
+template <typename Calls>
+CallStarter StarterOf(std::shared_ptr<Calls> calls) {
+  return
+      [calls](int slot, CallDone done) { calls->Start(slot, std::move(done)); };
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+// What one scenario needs from the setup and the flags.
+struct Setup {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;  // of this pass
+  std::string access_token;
+  std::string area_id;
+  SyntheticIdNumbers* ids = nullptr;
+  absl::Duration call_timeout;
+  LoadOptions options;  // of this pass
+};
+
+// Runs `scenario` once with `setup`; `failed` is set when the run must fail
+// rehab_load even though it was measured (items a Push had REJECTED).
+ScenarioRun RunScenario(const std::string& scenario, const Setup& setup,
+                        bool* failed) {
+  ScenarioRun run;
+  run.scenario = scenario;
+  run.in_flight = setup.options.in_flight;
+  run.channels = static_cast<int>(setup.channels.size());
+  if (scenario == kHealthScenario) {
+    run.result =
+        RunLoad(setup.options, StarterOf(std::make_shared<HealthCheckCalls>(
+                                   setup.channels, setup.call_timeout)));
+  } else if (scenario == kCreatePatientScenario) {
+    run.result = RunLoad(setup.options,
+                         StarterOf(std::make_shared<CreatePatientCalls>(
+                             setup.channels, setup.access_token, setup.area_id,
+                             setup.ids, setup.call_timeout)));
+  } else if (scenario == kPushScenario) {
+    auto calls = std::make_shared<PushCalls>(setup.channels, setup.access_token,
+                                             setup.area_id, setup.ids,
+                                             setup.call_timeout);
+    run.result = RunLoad(setup.options, StarterOf(calls));
+    const PushTally totals = calls->Totals();
+    run.counts = {{"mutations", totals.mutations},
+                  {"applied", totals.applied},
+                  {"duplicate", totals.duplicate},
+                  {"conflict", totals.conflict},
+                  {"rejected", totals.rejected}};
+    if (!totals.first_failure.empty()) {
+      run.note = absl::StrCat("FAILED items; first ", totals.first_failure);
+      *failed = true;
+    }
+  } else if (scenario == kPullScenario) {
+    auto calls = std::make_shared<PullCalls>(setup.channels, setup.access_token,
+                                             setup.options.in_flight,
+                                             setup.call_timeout);
+    run.result = RunLoad(setup.options, StarterOf(calls));
+    const PullCalls::Passes passes = calls->passes();
+    run.counts = {{"passes", passes.completed},
+                  {"changes_per_pass", passes.changes},
+                  {"pages_per_pass", passes.pages}};
+    if (passes.completed == 0) {
+      run.note = "no walk of the feed reached caught_up";
+    }
+  } else if (scenario == kSqliteInsertScenario) {
+    // SQLite has one writer: one transaction at a time, whatever the pass's
+    // in-flight count, in a fresh database every run.
+    run.channels = 0;
+    SqliteInsertBaseline::Options baseline_options;
+    baseline_options.directory = absl::GetFlag(FLAGS_sqlite_dir);
+    baseline_options.area_id = setup.area_id;
+    absl::StatusOr<std::shared_ptr<SqliteInsertBaseline>> baseline =
+        SqliteInsertBaseline::Create(baseline_options);
+    if (!baseline.ok()) {
+      run.result.aborted = true;
+      run.result.abort_reason = std::string(baseline.status().message());
+      return run;
+    }
+    LoadOptions options = setup.options;
+    options.in_flight = 1;
+    run.result = RunLoad(options, [baseline = *baseline](int, CallDone done) {
+      const absl::Status status = baseline->InsertBatch();
+      done(ToGrpcStatus(status),
+           status.ok() ? baseline->rows_per_transaction() : 0);
+    });
+    run.counts = {{"rows_per_transaction", (*baseline)->rows_per_transaction()},
+                  {"body_bytes", (*baseline)->body_bytes()},
+                  {"rows", (*baseline)->rows()}};
+    run.note =
+        absl::StrCat("one transaction at a time in ", (*baseline)->path(),
+                     " (WAL, synchronous=FULL; deleted after the run)");
+  }
+  return run;
 }
 
 int Main() {
@@ -261,52 +400,73 @@ int Main() {
     return 1;
   }
 
-  std::string access_token, area_id;
-  if (std::find(scenarios.begin(), scenarios.end(), kCreatePatientScenario) !=
-      scenarios.end()) {
+  Setup setup;
+  const bool creates =
+      AnyOf(scenarios, {kCreatePatientScenario, kPushScenario});
+  if (creates || AnyOf(scenarios, {kPullScenario})) {
     absl::StatusOr<std::string> token = Login(channels->front());
-    absl::StatusOr<std::string> area =
-        token.ok() ? ChooseArea(channels->front(), *token) : token;
-    if (!area.ok()) {
+    absl::StatusOr<std::string> area;
+    if (token.ok() && creates) area = ChooseArea(channels->front(), *token);
+    const absl::Status setup_status = !token.ok() ? token.status()
+                                      : creates   ? area.status()
+                                                  : absl::OkStatus();
+    if (!setup_status.ok()) {
       std::fprintf(stderr, "rehab_load: %s\n",
-                   std::string(area.status().message()).c_str());
+                   std::string(setup_status.message()).c_str());
       return 1;
     }
-    access_token = *token;
-    area_id = *area;
+    setup.access_token = *token;
+    if (creates) setup.area_id = *area;
+  }
+  absl::flat_hash_set<std::string> taken;
+  if (creates) {
+    absl::StatusOr<absl::flat_hash_set<std::string>> registered =
+        RegisteredIdNumbers(channels->front(), setup.access_token);
+    if (!registered.ok()) {
+      std::fprintf(stderr, "rehab_load: %s\n",
+                   std::string(registered.status().message()).c_str());
+      return 1;
+    }
+    taken = *std::move(registered);
+    std::fprintf(stderr,
+                 "rehab_load: new patients pass over the %zu ID numbers "
+                 "registered now\n",
+                 taken.size());
   }
   const int64_t id_start = absl::GetFlag(FLAGS_id_start);
   SyntheticIdNumbers ids(
-      id_start >= 0 ? id_start : SyntheticIdNumbers::StartFor(absl::Now()));
-
-  LoadOptions options;
-  options.warmup = absl::GetFlag(FLAGS_warmup);
-  options.duration = absl::GetFlag(FLAGS_duration);
-  options.max_calls = absl::GetFlag(FLAGS_max_calls);
-  const absl::Duration call_timeout = absl::GetFlag(FLAGS_call_timeout);
+      id_start >= 0 ? id_start : SyntheticIdNumbers::StartFor(absl::Now()),
+      std::move(taken));
+  setup.ids = &ids;
+  setup.call_timeout = absl::GetFlag(FLAGS_call_timeout);
+  setup.options.warmup = absl::GetFlag(FLAGS_warmup);
+  setup.options.duration = absl::GetFlag(FLAGS_duration);
+  setup.options.max_calls = absl::GetFlag(FLAGS_max_calls);
 
   BenchReport report;
   report.target = target;
-  bool any_aborted = false;
+  bool failed = false;
   for (int in_flight : *in_flight_counts) {
     const int connections = std::min<int>(in_flight, channels->size());
-    const std::vector<std::shared_ptr<grpc::Channel>> used(
-        channels->begin(), channels->begin() + connections);
-    options.in_flight = in_flight;
+    setup.channels.assign(channels->begin(), channels->begin() + connections);
+    setup.options.in_flight = in_flight;
     for (const std::string& scenario : scenarios) {
-      std::fprintf(stderr,
-                   "rehab_load: %s, %d in flight over %d connection(s)...\n",
-                   scenario.c_str(), in_flight, connections);
-      ScenarioRun run;
-      run.scenario = scenario;
-      run.in_flight = in_flight;
-      run.channels = connections;
-      run.result = RunLoad(
-          options, scenario == kHealthScenario
-                       ? HealthStarter(used, call_timeout)
-                       : CreatePatientStarter(used, access_token, area_id, &ids,
-                                              call_timeout));
-      any_aborted = any_aborted || run.result.aborted;
+      if (scenario == kSqliteInsertScenario) {
+        std::fprintf(stderr,
+                     "rehab_load: %s, one transaction at a time (the %d in "
+                     "flight pass)...\n",
+                     scenario.c_str(), in_flight);
+      } else {
+        std::fprintf(stderr,
+                     "rehab_load: %s, %d in flight over %d connection(s)...\n",
+                     scenario.c_str(), in_flight, connections);
+      }
+      ScenarioRun run = RunScenario(scenario, setup, &failed);
+      failed = failed || run.result.aborted;
+      if (!run.note.empty()) {
+        std::fprintf(stderr, "rehab_load: %s: %s\n", scenario.c_str(),
+                     run.note.c_str());
+      }
       report.runs.push_back(std::move(run));
     }
   }
@@ -314,7 +474,7 @@ int Main() {
   const std::string out =
       absl::GetFlag(FLAGS_json) ? FormatJson(report) : FormatTable(report);
   std::fputs(out.c_str(), stdout);
-  return any_aborted ? 2 : 0;
+  return failed ? 2 : 0;
 }
 
 }  // namespace
@@ -322,10 +482,13 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Loads a rehabd on this machine with grpc.health.v1.Health/Check and "
-      "PatientService/CreatePatient, N calls in flight, and prints "
-      "throughput, latency and their ratios.\n"
-      "Example: rehab_load --in_flight=1,64 --password=demo-admin-2026");
+      "Loads a rehabd on this machine with grpc.health.v1.Health/Check, "
+      "PatientService/CreatePatient, SyncService/Push and SyncService/Pull, "
+      "N calls in flight, measures raw SQLite inserts beside them, and "
+      "prints throughput, latency and their ratios.\n"
+      "Example: rehab_load --in_flight=1,64 --password=demo-admin-2026\n"
+      "         rehab_load --scenarios=health,sqlite_insert,push,pull "
+      "--password=demo-admin-2026");
   absl::ParseCommandLine(argc, argv);
   return rehab::bench::Main();
 }

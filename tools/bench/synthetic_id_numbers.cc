@@ -1,5 +1,7 @@
 #include "tools/bench/synthetic_id_numbers.h"
 
+#include <utility>
+
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "server/domain/validation.h"
@@ -18,7 +20,9 @@ int64_t Wrap(int64_t index) {
 
 }  // namespace
 
-SyntheticIdNumbers::SyntheticIdNumbers(int64_t start) : next_(Wrap(start)) {}
+SyntheticIdNumbers::SyntheticIdNumbers(int64_t start,
+                                       absl::flat_hash_set<std::string> taken)
+    : next_(Wrap(start)), taken_(std::move(taken)) {}
 
 int64_t SyntheticIdNumbers::StartFor(absl::Time now) {
   const int64_t seconds = absl::ToUnixSeconds(now) % kSpace;
@@ -37,7 +41,11 @@ std::string SyntheticIdNumbers::AtIndex(int64_t index) {
 }
 
 std::string SyntheticIdNumbers::Next() {
-  return AtIndex(next_.fetch_add(1, std::memory_order_relaxed));
+  // Ends: the space is far larger than any server's patient count.
+  for (;;) {
+    std::string id = AtIndex(next_.fetch_add(1, std::memory_order_relaxed));
+    if (!taken_.contains(id)) return id;
+  }
 }
 
 }  // namespace rehab::bench

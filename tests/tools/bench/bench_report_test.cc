@@ -1,6 +1,7 @@
 #include "tools/bench/bench_report.h"
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "absl/time/time.h"
@@ -11,6 +12,7 @@ namespace rehab::bench {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // `ok` calls of `latency` each over one second.
 ScenarioRun MakeRun(const std::string& scenario, int in_flight, int ok,
@@ -93,6 +95,99 @@ TEST(BenchReportTest, JsonCarriesRunsAndRatios) {
               HasSubstr("\"scenario\":\"create_patient\",\"in_flight\":64"));
   EXPECT_THAT(json, HasSubstr("\"throughput\":0.5000"));
   EXPECT_THAT(json, HasSubstr("\"abort_reason\":\"say \\\"why\\\"\""));
+}
+
+// `ok` calls moving `records_per_call` records each over one second.
+ScenarioRun MakeRecordRun(const std::string& scenario, int in_flight, int ok,
+                          int64_t records_per_call) {
+  ScenarioRun run =
+      MakeRun(scenario, in_flight, ok, std::chrono::microseconds(5000));
+  run.result.records = ok * records_per_call;
+  return run;
+}
+
+// Health, raw inserts at 100,000 records/s, pushes at `push_records` and
+// pulls at 150,000 records/s; all at 64 in flight.
+BenchReport SyncRun(int64_t push_records) {
+  BenchReport report;
+  report.target = "127.0.0.1:50051";
+  report.runs = {
+      MakeRun("health", 64, 1000, std::chrono::microseconds(100)),
+      MakeRecordRun("sqlite_insert", 64, 200, 500),
+      MakeRecordRun("push", 64, 100, push_records / 100),
+      MakeRecordRun("pull", 64, 75, 2000),
+  };
+  report.runs[1].channels = 0;
+  return report;
+}
+
+TEST(BenchReportTest, DividesRecordsBySqliteInsertsAtTheSameInFlightCount) {
+  BenchReport report = SyncRun(40000);
+  report.runs.push_back(MakeRecordRun("sqlite_insert", 1, 100, 500));
+  report.runs.push_back(MakeRecordRun("push", 1, 10, 500));
+  const std::vector<RecordRatio> ratios = ComputeRecordRatios(report.runs);
+  ASSERT_EQ(ratios.size(), 3u);
+  EXPECT_EQ(ratios[0].scenario, "push");
+  EXPECT_EQ(ratios[0].in_flight, 64);
+  EXPECT_NEAR(ratios[0].records, 0.4, 1e-9);
+  EXPECT_EQ(ratios[1].scenario, "pull");
+  EXPECT_NEAR(ratios[1].records, 1.5, 1e-9);
+  EXPECT_EQ(ratios[2].scenario, "push");
+  EXPECT_EQ(ratios[2].in_flight, 1);
+  EXPECT_NEAR(ratios[2].records, 0.1, 1e-9);
+}
+
+TEST(BenchReportTest, GivesNoRecordRatioWithoutSqliteInsertsOrRecords) {
+  const std::vector<ScenarioRun> runs = {
+      MakeRun("health", 64, 1000, std::chrono::microseconds(100)),
+      MakeRecordRun("push", 64, 100, 500),
+      MakeRecordRun("sqlite_insert", 1, 100, 500),
+      MakeRecordRun("pull", 1, 0, 2000),
+  };
+  EXPECT_TRUE(ComputeRecordRatios(runs).empty());
+}
+
+TEST(BenchReportTest, DividesEverySyncScenarioByHealthToo) {
+  const std::vector<Ratio> ratios = ComputeRatios(SyncRun(40000).runs);
+  ASSERT_EQ(ratios.size(), 3u);
+  EXPECT_EQ(ratios[0].scenario, "sqlite_insert");
+  EXPECT_NEAR(ratios[0].throughput, 0.2, 1e-9);
+  EXPECT_EQ(ratios[1].scenario, "push");
+  EXPECT_NEAR(ratios[1].throughput, 0.1, 1e-9);
+  EXPECT_EQ(ratios[2].scenario, "pull");
+  EXPECT_NEAR(ratios[2].throughput, 0.075, 1e-9);
+}
+
+TEST(BenchReportTest, TableShowsRecordRatesAndJudgesTheIngestTarget) {
+  const std::string met = FormatTable(SyncRun(40000));
+  EXPECT_THAT(met, HasSubstr("records/s against raw SQLite inserts"));
+  EXPECT_THAT(met, HasSubstr("100000.0"));  // sqlite_insert records/s
+  EXPECT_THAT(met, HasSubstr("records ratio >= 0.30: met"));
+  EXPECT_THAT(FormatTable(SyncRun(20000)),
+              HasSubstr("records ratio >= 0.30: NOT met"));
+  // The unary write target is create_patient's alone.
+  EXPECT_THAT(met, Not(HasSubstr(">= 0.50")));
+}
+
+TEST(BenchReportTest, TableListsCountsAndNotes) {
+  BenchReport report = SyncRun(40000);
+  report.runs[2].counts = {{"applied", 40000}, {"rejected", 0}};
+  report.runs[2].note = "FAILED items; first item 3: ALREADY_EXISTS";
+  const std::string table = FormatTable(report);
+  EXPECT_THAT(table, HasSubstr("push at 64 in flight: applied 40000, "
+                               "rejected 0"));
+  EXPECT_THAT(table, HasSubstr("push at 64 in flight: FAILED items"));
+}
+
+TEST(BenchReportTest, JsonCarriesRecordsCountsAndRecordRatios) {
+  BenchReport report = SyncRun(40000);
+  report.runs[3].counts = {{"passes", 12}};
+  const std::string json = FormatJson(report);
+  EXPECT_THAT(json, HasSubstr("\"records\":150000,"
+                              "\"records_per_second\":150000.0"));
+  EXPECT_THAT(json, HasSubstr("\"counts\":{\"passes\":12}"));
+  EXPECT_THAT(json, HasSubstr("\"record_ratios\":[{\"scenario\":\"push\","
+                              "\"in_flight\":64,\"records\":0.4000}"));
 }
 
 }  // namespace

@@ -14,10 +14,9 @@
 namespace rehab::bench {
 namespace {
 
-using Done = std::function<void(const grpc::Status&)>;
-
 // A stand-in for a server: completes each call `delay` after it started,
-// on its own thread, with `status`; counts how many calls are open at once.
+// on its own thread, with `status` and 1 record; counts how many calls are
+// open at once.
 class FakeServer {
  public:
   FakeServer(absl::Duration delay, grpc::Status status)
@@ -34,7 +33,7 @@ class FakeServer {
   }
 
   CallStarter Starter() {
-    return [this](int, Done done) {
+    return [this](int, CallDone done) {
       absl::MutexLock lock(&mu_);
       ++started_;
       ++open_;
@@ -55,7 +54,7 @@ class FakeServer {
  private:
   struct Pending {
     absl::Time due;
-    Done done;
+    CallDone done;
   };
 
   void Work() {
@@ -74,7 +73,7 @@ class FakeServer {
         absl::MutexLock lock(&mu_);
         --open_;
       }
-      next.done(status_);
+      next.done(status_, 1);
     }
   }
 
@@ -110,7 +109,9 @@ TEST(LoadDriverTest, StopsAfterMaxCallsWithExactlyInFlightOpen) {
   EXPECT_TRUE(result.errors.empty());
   EXPECT_EQ(server.started(), 500);
   EXPECT_EQ(server.max_open(), 8);
+  EXPECT_EQ(result.records, 500);
   EXPECT_GT(result.Throughput(), 0);
+  EXPECT_NEAR(result.RecordThroughput() / result.Throughput(), 1, 1e-9);
   EXPECT_GE(result.latency.Percentile(0.5), std::chrono::milliseconds(1));
 }
 
@@ -150,6 +151,7 @@ TEST(LoadDriverTest, StopsEarlyWhenMostCallsFail) {
   EXPECT_NE(result.abort_reason.find("UNAUTHENTICATED"), std::string::npos)
       << result.abort_reason;
   EXPECT_EQ(result.ok, 0);
+  EXPECT_EQ(result.records, 0);
   EXPECT_EQ(result.errors.at(grpc::StatusCode::UNAUTHENTICATED), result.calls);
   EXPECT_LT(server.started(), 200);
   EXPECT_EQ(result.Throughput(), 0);
@@ -161,9 +163,9 @@ TEST(LoadDriverTest, RunsLongStreaksOfCallsThatCompleteInline) {
   int64_t started = 0;
   const LoadResult result =
       RunLoad(Options(1, absl::ZeroDuration(), absl::Seconds(60), 300000),
-              [&started](int, Done done) {
+              [&started](int, CallDone done) {
                 ++started;
-                done(grpc::Status::OK);
+                done(grpc::Status::OK, 0);
               });
   EXPECT_EQ(result.calls, 300000);
   EXPECT_EQ(started, 300000);
@@ -174,15 +176,36 @@ TEST(LoadDriverTest, StopsEarlyOnInlineFailuresAfterManySuccesses) {
   int64_t started = 0;
   const LoadResult result =
       RunLoad(Options(1, absl::ZeroDuration(), absl::Seconds(60), 10000000),
-              [&started](int, Done done) {
+              [&started](int, CallDone done) {
                 ++started;
                 done(started <= 50000
                          ? grpc::Status::OK
-                         : grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone"));
+                         : grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone"),
+                     0);
               });
   EXPECT_TRUE(result.aborted);
   EXPECT_EQ(result.ok, 50000);
   EXPECT_EQ(result.errors.at(grpc::StatusCode::UNAVAILABLE), 50001);
+}
+
+TEST(LoadDriverTest, CountsRecordsOfSuccessfulCallsOnly) {
+  // Calls alternate: OK with 500 records, then failed with 7 records that
+  // must not count.
+  int64_t started = 0;
+  const LoadResult result =
+      RunLoad(Options(1, absl::ZeroDuration(), absl::Seconds(60), 100),
+              [&started](int, CallDone done) {
+                ++started;
+                const bool ok = started % 2 == 1;
+                done(ok ? grpc::Status::OK
+                        : grpc::Status(grpc::StatusCode::INTERNAL, "half"),
+                     ok ? 500 : 7);
+              });
+  EXPECT_EQ(result.calls, 100);
+  EXPECT_EQ(result.ok, 50);
+  EXPECT_EQ(result.records, 50 * 500);
+  ASSERT_GT(result.Throughput(), 0);
+  EXPECT_NEAR(result.RecordThroughput() / result.Throughput(), 500, 1e-9);
 }
 
 }  // namespace

@@ -54,6 +54,15 @@ TEST(SyntheticIdNumbersTest, NextWalksDistinctNumbersFromTheStart) {
   EXPECT_TRUE(seen.count(SyntheticIdNumbers::AtIndex(0)));
 }
 
+TEST(SyntheticIdNumbersTest, NextPassesOverTakenNumbers) {
+  SyntheticIdNumbers ids(
+      100, {SyntheticIdNumbers::AtIndex(101), SyntheticIdNumbers::AtIndex(102),
+            SyntheticIdNumbers::AtIndex(104)});
+  EXPECT_EQ(ids.Next(), SyntheticIdNumbers::AtIndex(100));
+  EXPECT_EQ(ids.Next(), SyntheticIdNumbers::AtIndex(103));
+  EXPECT_EQ(ids.Next(), SyntheticIdNumbers::AtIndex(105));
+}
+
 TEST(SyntheticIdNumbersTest, StartsOfRunsASecondApartAreAStrideApart) {
   const absl::Time t = absl::FromUnixSeconds(1767225600);
   const int64_t a = SyntheticIdNumbers::StartFor(t);
