@@ -61,6 +61,9 @@ ABSL_FLAG(absl::Duration, access_token_ttl, absl::Hours(1),
           "Lifetime of an access token, e.g. 1h or 15m.");
 ABSL_FLAG(absl::Duration, refresh_token_ttl, absl::Hours(24 * 30),
           "Lifetime of a refresh token, e.g. 720h.");
+ABSL_FLAG(int, mutation_horizon_days, 90,
+          "Days an applied Push mutation id is remembered (a retry within "
+          "them is answered DUPLICATE) and a sync token stays valid.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM or SIGINT, how long in-flight calls may take to "
           "finish before they are cancelled.");
@@ -187,6 +190,11 @@ std::optional<std::string> BuildOptions(ServerOptions* options) {
       options->auth.refresh_ttl <= absl::ZeroDuration()) {
     return "--access_token_ttl and --refresh_token_ttl must be positive";
   }
+  const int horizon_days = absl::GetFlag(FLAGS_mutation_horizon_days);
+  if (horizon_days < 1 || horizon_days > 3650) {
+    return "--mutation_horizon_days must be from 1 to 3650";
+  }
+  options->sync.horizon = absl::Hours(24) * horizon_days;
   if (absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
     return "--shutdown_grace must not be negative";
   }

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "server/common/errors.h"
+
 namespace rehab::client::internal {
 
 AuthSession::Snapshot AuthSession::Current() const {
@@ -70,6 +72,24 @@ absl::StatusOr<rehab::v1::LoginResponse> AuthSession::RunExchangeLocked(
     ++generation_;
   }
   return response;
+}
+
+void AuthSession::Observe(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kUnauthenticated ||
+      rehab::ReasonOf(status) != rehab::kReasonAccountDisabled) {
+    return;
+  }
+  std::function<void()> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    listener = on_account_disabled_;
+  }
+  if (listener) listener();
+}
+
+void AuthSession::SetAccountDisabledListener(std::function<void()> listener) {
+  absl::MutexLock lock(&mu_);
+  on_account_disabled_ = std::move(listener);
 }
 
 }  // namespace rehab::client::internal

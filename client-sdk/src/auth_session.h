@@ -4,6 +4,7 @@
 #define REHAB_CLIENT_SDK_SRC_AUTH_SESSION_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -55,6 +56,14 @@ class AuthSession {
   // FAILED_PRECONDITION when no refresh token is held.
   absl::StatusOr<rehab::v1::LoginResponse> RefreshNow(RefreshFn refresh);
 
+  // Every outcome of a call made with the session's tokens (a token
+  // exchange included) passes here. UNAUTHENTICATED with reason
+  // ACCOUNT_DISABLED runs the listener (on this thread, no lock held): the
+  // server has disabled the account, e.g. for a lost device.
+  void Observe(const absl::Status& status);
+  // Replaces the listener; an empty function removes it.
+  void SetAccountDisabledListener(std::function<void()> listener);
+
  private:
   // Runs `refresh` with mu_ released, then records the outcome.
   // REQUIRES: mu_ held, no exchange in flight, a refresh token held.
@@ -69,6 +78,7 @@ class AuthSession {
   bool refreshing_ ABSL_GUARDED_BY(mu_) = false;
   // The outcome of the last exchange; OK after Set().
   absl::Status last_exchange_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> on_account_disabled_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace rehab::client::internal

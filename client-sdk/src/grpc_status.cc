@@ -1,8 +1,8 @@
 #include "client-sdk/src/grpc_status.h"
 
-#include <string>
+#include <utility>
 
-#include "absl/strings/cord.h"
+#include "client-sdk/src/rpc_status.h"
 #include "google/rpc/status.pb.h"
 
 namespace rehab::client::internal {
@@ -15,10 +15,7 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.error_details().empty()) return out;
   google::rpc::Status details;
   if (!details.ParseFromString(status.error_details())) return out;
-  for (const google::protobuf::Any& any : details.details()) {
-    out.SetPayload(any.type_url(), absl::Cord(any.value()));
-  }
-  return out;
+  return WithDetails(std::move(out), details);
 }
 
 }  // namespace rehab::client::internal

@@ -13,6 +13,7 @@
 #include "rehab/v1/auth.grpc.pb.h"
 #include "rehab/v1/directory.grpc.pb.h"
 #include "rehab/v1/patient.grpc.pb.h"
+#include "rehab/v1/sync.grpc.pb.h"
 
 namespace rehab::client::internal {
 namespace {
@@ -21,6 +22,7 @@ using rehab::v1::AdminService;
 using rehab::v1::AuthService;
 using rehab::v1::DirectoryService;
 using rehab::v1::PatientService;
+using rehab::v1::SyncService;
 
 // Runs one unary call: deadline and token from `context`, status converted.
 // `invoke` is a generated stub method bound to its request.
@@ -46,7 +48,8 @@ class GrpcStub final : public Stub {
       : auth_(AuthService::NewStub(channel)),
         directory_(DirectoryService::NewStub(channel)),
         patients_(PatientService::NewStub(channel)),
-        admin_(AdminService::NewStub(channel)) {}
+        admin_(AdminService::NewStub(channel)),
+        sync_(SyncService::NewStub(channel)) {}
 
 // Each method forwards to the generated stub of its service.
 #define REHAB_GRPC_STUB_METHOD(service, Method, Request, Response)     \
@@ -105,6 +108,9 @@ class GrpcStub final : public Stub {
                          ListAuditEventsResponse)
   REHAB_GRPC_STUB_METHOD(admin_, Backup, BackupRequest, BackupResponse)
 
+  REHAB_GRPC_STUB_METHOD(sync_, Push, PushRequest, PushResponse)
+  REHAB_GRPC_STUB_METHOD(sync_, Pull, PullRequest, PullResponse)
+
 #undef REHAB_GRPC_STUB_METHOD
 
  private:
@@ -112,6 +118,7 @@ class GrpcStub final : public Stub {
   const std::unique_ptr<DirectoryService::Stub> directory_;
   const std::unique_ptr<PatientService::Stub> patients_;
   const std::unique_ptr<AdminService::Stub> admin_;
+  const std::unique_ptr<SyncService::Stub> sync_;
 };
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(

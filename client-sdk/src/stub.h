@@ -12,6 +12,7 @@
 #include "rehab/v1/auth.pb.h"
 #include "rehab/v1/directory.pb.h"
 #include "rehab/v1/patient.pb.h"
+#include "rehab/v1/sync.pb.h"
 
 namespace rehab::client::internal {
 
@@ -103,6 +104,12 @@ class Stub {
       const rehab::v1::ListAuditEventsRequest& request) = 0;
   virtual absl::StatusOr<rehab::v1::BackupResponse> Backup(
       const CallContext& context, const rehab::v1::BackupRequest& request) = 0;
+
+  // SyncService
+  virtual absl::StatusOr<rehab::v1::PushResponse> Push(
+      const CallContext& context, const rehab::v1::PushRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::PullResponse> Pull(
+      const CallContext& context, const rehab::v1::PullRequest& request) = 0;
 };
 
 }  // namespace rehab::client::internal

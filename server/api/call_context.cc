@@ -163,8 +163,13 @@ absl::Status CallContext::Execute(grpc::CallbackServerContext* context,
   }
   const absl::Status status = work(call);
   if (ShouldAudit(method.audit, status)) {
-    admin_->Audit(call.caller, method.name, call.audit_patient_id, status,
-                  call.audit_detail);
+    if (call.audit_patients.empty()) {
+      admin_->Audit(call.caller, method.name, call.audit_patient_id, status,
+                    call.audit_detail);
+    } else {
+      admin_->Audit(call.caller, method.name, call.audit_patients,
+                    call.audit_detail);
+    }
   }
   return status;
 }

@@ -26,6 +26,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -82,6 +83,10 @@ struct Call {
   // reason; the username of a failed login; never a password).
   std::string audit_patient_id;
   std::string audit_detail;
+  // For calls that touch many patients (SyncService): one audit event per
+  // entry, each with its own outcome, queued as one write. When not empty
+  // it replaces the single event of `audit_patient_id`.
+  std::vector<PatientOutcome> audit_patients;
 };
 
 // `text` cut to at most `max_bytes` without splitting a UTF-8 sequence, for

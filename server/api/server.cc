@@ -24,6 +24,7 @@
 #include "server/api/directory_service.h"
 #include "server/api/executor.h"
 #include "server/api/patient_service.h"
+#include "server/api/sync_service.h"
 #include "server/common/dates.h"
 #include "server/common/log.h"
 #include "server/common/status_macros.h"
@@ -35,10 +36,9 @@ namespace {
 // The services whose health is reported by name, besides the server's
 // overall health (the empty name).
 constexpr const char* kServiceNames[] = {
-    "rehab.v1.AuthService",
-    "rehab.v1.DirectoryService",
-    "rehab.v1.PatientService",
-    "rehab.v1.AdminService",
+    "rehab.v1.AuthService",    "rehab.v1.DirectoryService",
+    "rehab.v1.PatientService", "rehab.v1.AdminService",
+    "rehab.v1.SyncService",
 };
 
 // Serves reflection on this server exactly when asked. Linking gRPC's
@@ -197,6 +197,11 @@ absl::Status RehabServer::Init() {
     return absl::InvalidArgumentError(
         "workers and queue_capacity must be at least 1");
   }
+  if (options_.sync.horizon <= absl::ZeroDuration() ||
+      options_.sync.prune_limit < 1) {
+    return absl::InvalidArgumentError(
+        "the sync horizon must be positive and prune_limit at least 1");
+  }
   std::optional<absl::TimeZone> zone = LoadCountyTimeZone(options_.time_zone);
   if (!zone.has_value()) {
     return absl::InvalidArgumentError(
@@ -226,6 +231,10 @@ absl::Status RehabServer::Init() {
       std::make_unique<DirectoryManager>(store_.get(), clock_, hasher_.get());
   patients_ = std::make_unique<PatientManager>(store_.get(), clock_, zone_);
   admin_ = std::make_unique<AdminManager>(store_.get(), clock_);
+  sync_collections_ =
+      std::make_unique<SyncCollections>(SyncManagers{patients_.get()});
+  sync_ = std::make_unique<SyncManager>(store_.get(), clock_,
+                                        sync_collections_.get(), options_.sync);
 
   if (options_.seed_demo) {
     ASSIGN_OR_RETURN(demo_summary_, SeedDemoCounty(store_.get(), hasher_.get(),
@@ -244,6 +253,7 @@ absl::Status RehabServer::Init() {
   patient_service_ =
       std::make_unique<PatientService>(calls_.get(), patients_.get());
   admin_service_ = std::make_unique<AdminService>(calls_.get(), admin_.get());
+  sync_service_ = std::make_unique<SyncService>(calls_.get(), sync_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -253,6 +263,7 @@ absl::Status RehabServer::Init() {
   builder.RegisterService(directory_service_.get());
   builder.RegisterService(patient_service_.get());
   builder.RegisterService(admin_service_.get());
+  builder.RegisterService(sync_service_.get());
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_send_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,

@@ -30,6 +30,8 @@
 #include "server/domain/password_hasher.h"
 #include "server/domain/patient_manager.h"
 #include "server/domain/store.h"
+#include "server/domain/sync_collections.h"
+#include "server/domain/sync_manager.h"
 
 namespace rehab {
 
@@ -40,6 +42,7 @@ class DirectoryService;
 class Executor;
 class PatientService;
 class SqliteStore;
+class SyncService;
 
 struct ServerOptions {
   // "host:port" to listen on; port 0 picks a free port (see port()).
@@ -89,6 +92,10 @@ struct ServerOptions {
   // Argon2id cost; tests use PasswordHasherOptions::ForTests().
   PasswordHasherOptions password_hasher;
 
+  // SyncService: how long applied mutation ids and sync tokens are kept
+  // (rehabd --mutation_horizon_days, default 90 days).
+  SyncOptions sync;
+
   // Seed the demo county before serving when the registry holds no
   // patients (rehabd --demo); see demo_summary().
   bool seed_demo = false;
@@ -107,7 +114,8 @@ class RehabServer {
   //   INVALID_ARGUMENT     a malformed listen address, an unknown time
   //                        zone, a TLS key without a certificate (or the
   //                        reverse), a client CA without TLS, workers or
-  //                        queue_capacity below 1;
+  //                        queue_capacity below 1, a sync horizon that is
+  //                        not positive;
   //   FAILED_PRECONDITION  no TLS on a non-loopback address without
   //                        allow_insecure; an unreadable TLS file;
   //   UNAVAILABLE          the address cannot be bound;
@@ -137,6 +145,7 @@ class RehabServer {
   DirectoryManager* directory() const { return directory_.get(); }
   PatientManager* patients() const { return patients_.get(); }
   AdminManager* admin() const { return admin_.get(); }
+  SyncManager* sync() const { return sync_.get(); }
   const PasswordHasher* hasher() const { return hasher_.get(); }
   const Clock* clock() const { return clock_; }
   absl::TimeZone time_zone() const { return zone_; }
@@ -164,12 +173,15 @@ class RehabServer {
   std::unique_ptr<DirectoryManager> directory_;
   std::unique_ptr<PatientManager> patients_;
   std::unique_ptr<AdminManager> admin_;
+  std::unique_ptr<SyncCollections> sync_collections_;
+  std::unique_ptr<SyncManager> sync_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<CallContext> calls_;
   std::unique_ptr<AuthService> auth_service_;
   std::unique_ptr<DirectoryService> directory_service_;
   std::unique_ptr<PatientService> patient_service_;
   std::unique_ptr<AdminService> admin_service_;
+  std::unique_ptr<SyncService> sync_service_;
   std::unique_ptr<grpc::Server> server_;
 
   absl::Mutex shutdown_mu_;

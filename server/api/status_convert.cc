@@ -2,9 +2,7 @@
 
 #include <string>
 
-#include "absl/strings/cord.h"
-#include "absl/strings/string_view.h"
-#include "google/rpc/status.pb.h"
+#include "server/common/errors.h"
 #include "server/common/log.h"
 
 namespace rehab {
@@ -27,17 +25,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
                 {"detail", std::string(status.message())}});
     return grpc::Status(code, kInternalMessage);
   }
-  const std::string message(status.message());
-  google::rpc::Status details;
-  details.set_code(static_cast<int>(status.code()));
-  details.set_message(message);
-  status.ForEachPayload(
-      [&details](absl::string_view type_url, const absl::Cord& payload) {
-        google::protobuf::Any* any = details.add_details();
-        any->set_type_url(std::string(type_url));
-        any->set_value(std::string(payload));
-      });
-  return grpc::Status(code, message, details.SerializeAsString());
+  return grpc::Status(code, std::string(status.message()),
+                      ToRpcStatus(status).SerializeAsString());
 }
 
 }  // namespace rehab

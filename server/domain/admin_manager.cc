@@ -43,6 +43,22 @@ absl::Status ValidateBackupPath(const std::string& path) {
   return absl::OkStatus();
 }
 
+AuditEvent MakeAuditEvent(const Caller& caller, const std::string& method,
+                          const std::string& patient_id,
+                          const absl::Status& outcome,
+                          const std::string& detail, absl::Time now) {
+  AuditEvent event;
+  *event.mutable_time() = ToProto(now);
+  event.set_account_id(caller.account_id);
+  event.set_username(caller.username);
+  event.set_method(method);
+  event.set_patient_id(patient_id);
+  event.set_outcome(absl::StatusCodeToString(outcome.code()));
+  event.set_peer(caller.peer);
+  event.set_detail(detail);
+  return event;
+}
+
 }  // namespace
 
 AdminManager::AdminManager(Store* store, const Clock* clock)
@@ -52,17 +68,27 @@ void AdminManager::Audit(const Caller& caller, const std::string& method,
                          const std::string& patient_id,
                          const absl::Status& outcome,
                          const std::string& detail) {
-  AuditEvent event;
-  *event.mutable_time() = ToProto(clock_->Now());
-  event.set_account_id(caller.account_id);
-  event.set_username(caller.username);
-  event.set_method(method);
-  event.set_patient_id(patient_id);
-  event.set_outcome(absl::StatusCodeToString(outcome.code()));
-  event.set_peer(caller.peer);
-  event.set_detail(detail);
+  AuditEvent event = MakeAuditEvent(caller, method, patient_id, outcome, detail,
+                                    clock_->Now());
   store_->WriteAsync([event = std::move(event)](WriteTxn& txn) mutable {
     return txn.AppendAudit(event);
+  });
+}
+
+void AdminManager::Audit(const Caller& caller, const std::string& method,
+                         const std::vector<PatientOutcome>& patients,
+                         const std::string& detail) {
+  if (patients.empty()) return;
+  const absl::Time now = clock_->Now();
+  std::vector<AuditEvent> events;
+  events.reserve(patients.size());
+  for (const PatientOutcome& p : patients) {
+    events.push_back(
+        MakeAuditEvent(caller, method, p.patient_id, p.outcome, detail, now));
+  }
+  store_->WriteAsync([events = std::move(events)](WriteTxn& txn) mutable {
+    for (AuditEvent& event : events) RETURN_IF_ERROR(txn.AppendAudit(event));
+    return absl::OkStatus();
   });
 }
 

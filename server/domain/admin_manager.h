@@ -4,6 +4,7 @@
 #define REHAB_SERVER_DOMAIN_ADMIN_MANAGER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -14,6 +15,13 @@
 
 namespace rehab {
 
+// One patient a call touched, and what the call did with it, for calls
+// that touch many patients at once (SyncService.Push and Pull).
+struct PatientOutcome {
+  std::string patient_id;
+  absl::Status outcome;
+};
+
 // Thread-safe.
 class AdminManager {
  public:
@@ -23,6 +31,11 @@ class AdminManager {
   // for the next write group; does not wait for it to be durable.
   void Audit(const Caller& caller, const std::string& method,
              const std::string& patient_id, const absl::Status& outcome,
+             const std::string& detail = "");
+  // Queues one audit event per entry of `patients` (each with its own
+  // patient and outcome), all in one write; nothing when it is empty.
+  void Audit(const Caller& caller, const std::string& method,
+             const std::vector<PatientOutcome>& patients,
              const std::string& detail = "");
 
   // ADMIN only (PERMISSION_DENIED otherwise). Newest first.

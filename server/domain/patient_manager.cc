@@ -233,33 +233,50 @@ PatientManager::PatientManager(Store* store, const Clock* clock,
 absl::StatusOr<Patient> PatientManager::CreatePatient(
     const Caller& caller, const rehab::v1::CreatePatientRequest& request,
     std::string* audit_patient_id) {
-  RETURN_IF_ERROR(AccessPolicy::RequireRegistryWriter(caller));
-  Patient patient = request.patient();
-  ClearServerFields(patient);
-  patient.set_area_id(CanonicalizeUuid(patient.area_id()));
-  patient.set_facility_id(CanonicalizeUuid(patient.facility_id()));
-  const absl::Time now = clock_->Now();
-  RETURN_IF_ERROR(ValidatePatient(patient, DayOf(now, zone_)));
-  RETURN_IF_ERROR(StampCreate(patient, caller, now, "patient"));
+  ASSIGN_OR_RETURN(
+      Patient patient,
+      PrepareCreatePatient(caller, request.patient(), clock_->Now()));
   if (audit_patient_id != nullptr) *audit_patient_id = patient.id();
 
   Patient result;
   RETURN_IF_ERROR(store_->Write([&](WriteTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Area area, CheckPlacement(txn, patient));
-    RETURN_IF_ERROR(CheckWriteScope(caller, patient, area));
-    ASSIGN_OR_RETURN(std::optional<Patient> stored,
-                     txn.GetPatient(patient.id()));
-    if (stored.has_value()) {
-      RETURN_IF_ERROR(CheckRepeatedCreate(patient, *stored, "patient"));
-      result = *std::move(stored);
-    } else {
-      RETURN_IF_ERROR(CheckUnique(txn, patient));
-      RETURN_IF_ERROR(txn.PutPatient(patient));
-      result = patient;
-    }
+    ASSIGN_OR_RETURN(PatientWrite written,
+                     CreatePatientInTxn(txn, caller, patient));
+    result = std::move(written.patient);
     return PrepareForCaller(txn, caller, result);
   }));
   return result;
+}
+
+absl::StatusOr<Patient> PatientManager::PrepareCreatePatient(
+    const Caller& caller, const Patient& patient, absl::Time now) const {
+  RETURN_IF_ERROR(AccessPolicy::RequireRegistryWriter(caller));
+  Patient prepared = patient;
+  ClearServerFields(prepared);
+  prepared.set_area_id(CanonicalizeUuid(prepared.area_id()));
+  prepared.set_facility_id(CanonicalizeUuid(prepared.facility_id()));
+  RETURN_IF_ERROR(ValidatePatient(prepared, DayOf(now, zone_)));
+  RETURN_IF_ERROR(StampCreate(prepared, caller, now, "patient"));
+  return prepared;
+}
+
+absl::StatusOr<PatientWrite> PatientManager::CreatePatientInTxn(
+    WriteTxn& txn, const Caller& caller, const Patient& prepared) const {
+  ASSIGN_OR_RETURN(Area area, CheckPlacement(txn, prepared));
+  RETURN_IF_ERROR(CheckWriteScope(caller, prepared, area));
+  ASSIGN_OR_RETURN(std::optional<Patient> stored,
+                   txn.GetPatient(prepared.id()));
+  PatientWrite out;
+  if (stored.has_value()) {
+    RETURN_IF_ERROR(CheckRepeatedCreate(prepared, *stored, "patient"));
+    out.patient = *std::move(stored);
+    return out;
+  }
+  RETURN_IF_ERROR(CheckUnique(txn, prepared));
+  out.patient = prepared;
+  RETURN_IF_ERROR(txn.PutPatient(out.patient));
+  out.created = true;
+  return out;
 }
 
 absl::StatusOr<Patient> PatientManager::GetPatient(
@@ -281,57 +298,71 @@ absl::StatusOr<Patient> PatientManager::GetPatient(
 absl::StatusOr<Patient> PatientManager::UpdatePatient(
     const Caller& caller, const rehab::v1::UpdatePatientRequest& request,
     std::string* audit_patient_id) {
-  RETURN_IF_ERROR(AccessPolicy::RequireRegistryWriter(caller));
-  Patient patch = request.patient();
-  patch.set_id(CanonicalizeUuid(patch.id()));
-  patch.set_area_id(CanonicalizeUuid(patch.area_id()));
-  patch.set_facility_id(CanonicalizeUuid(patch.facility_id()));
-  if (audit_patient_id != nullptr) *audit_patient_id = patch.id();
-  RETURN_IF_ERROR(RequireUuid(patch.id(), "patient.id"));
-  if (patch.version() == 0) {
-    return InvalidArgumentError("patient.version", "required");
+  if (audit_patient_id != nullptr) {
+    *audit_patient_id = CanonicalizeUuid(request.patient().id());
   }
+  ASSIGN_OR_RETURN(Patient patch,
+                   PrepareUpdatePatient(caller, request.patient()));
   const absl::Time now = clock_->Now();
 
   Patient result;
   RETURN_IF_ERROR(store_->Write([&](WriteTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Patient stored,
-                     LoadVisiblePatient(txn, caller, patch.id()));
-    ASSIGN_OR_RETURN(std::optional<Area> stored_area,
-                     txn.GetArea(stored.area_id()));
-    if (stored_area.has_value()) {
-      RETURN_IF_ERROR(CheckWriteScope(caller, stored, *stored_area));
-    }
-    if (patch.version() != stored.version()) {
-      return ErrorWithReason(
-          absl::StatusCode::kAborted,
-          absl::StrCat("patient is at version ", stored.version(), ", not ",
-                       patch.version(), "; reload and retry"),
-          kReasonVersionConflict);
-    }
-    Patient updated = stored;
-    RETURN_IF_ERROR(ApplyPatientUpdate(patch, request.update_mask(), updated));
-    // Checked before validation, so that a caller who sent back the
-    // pseudonymised record hears why rather than "id_number required".
-    ASSIGN_OR_RETURN(bool pseudonymised, MustPseudonymise(txn, caller, stored));
-    if (pseudonymised && !SameIdentity(stored, updated)) {
-      return PermissionDenied(
-          "the identifying fields of this patient are withheld from you and "
-          "cannot be changed by you");
-    }
-    RETURN_IF_ERROR(ValidatePatient(updated, DayOf(now, zone_)));
-    ASSIGN_OR_RETURN(Area area, CheckPlacement(txn, updated));
-    RETURN_IF_ERROR(CheckWriteScope(caller, updated, area));
-    RETURN_IF_ERROR(CheckUnique(txn, updated));
-    StampUpdate(updated, caller, now);
-    RETURN_IF_ERROR(txn.PutPatient(updated));
-    result = std::move(updated);
-    // Withheld before the update, withheld in the answer too.
-    ASSIGN_OR_RETURN(bool pseudonymise, MustPseudonymise(txn, caller, result));
-    if (pseudonymised || pseudonymise) AccessPolicy::Pseudonymise(result);
-    return absl::OkStatus();
+    ASSIGN_OR_RETURN(result, UpdatePatientInTxn(txn, caller, patch,
+                                                request.update_mask(), now));
+    // A patient withheld before the update is withheld after it too: the
+    // identity, category and enrollments that decide it cannot change.
+    return PrepareForCaller(txn, caller, result);
   }));
   return result;
+}
+
+absl::StatusOr<Patient> PatientManager::PrepareUpdatePatient(
+    const Caller& caller, const Patient& patch) const {
+  RETURN_IF_ERROR(AccessPolicy::RequireRegistryWriter(caller));
+  Patient prepared = patch;
+  prepared.set_id(CanonicalizeUuid(prepared.id()));
+  prepared.set_area_id(CanonicalizeUuid(prepared.area_id()));
+  prepared.set_facility_id(CanonicalizeUuid(prepared.facility_id()));
+  RETURN_IF_ERROR(RequireUuid(prepared.id(), "patient.id"));
+  if (prepared.version() == 0) {
+    return InvalidArgumentError("patient.version", "required");
+  }
+  return prepared;
+}
+
+absl::StatusOr<Patient> PatientManager::UpdatePatientInTxn(
+    WriteTxn& txn, const Caller& caller, const Patient& patch,
+    const google::protobuf::FieldMask& mask, absl::Time now) const {
+  ASSIGN_OR_RETURN(Patient stored, LoadVisiblePatient(txn, caller, patch.id()));
+  ASSIGN_OR_RETURN(std::optional<Area> stored_area,
+                   txn.GetArea(stored.area_id()));
+  if (stored_area.has_value()) {
+    RETURN_IF_ERROR(CheckWriteScope(caller, stored, *stored_area));
+  }
+  if (patch.version() != stored.version()) {
+    return ErrorWithReason(
+        absl::StatusCode::kAborted,
+        absl::StrCat("patient is at version ", stored.version(), ", not ",
+                     patch.version(), "; reload and retry"),
+        kReasonVersionConflict);
+  }
+  Patient updated = stored;
+  RETURN_IF_ERROR(ApplyPatientUpdate(patch, mask, updated));
+  // Checked before validation, so that a caller who sent back the
+  // pseudonymised record hears why rather than "id_number required".
+  ASSIGN_OR_RETURN(bool pseudonymised, MustPseudonymise(txn, caller, stored));
+  if (pseudonymised && !SameIdentity(stored, updated)) {
+    return PermissionDenied(
+        "the identifying fields of this patient are withheld from you and "
+        "cannot be changed by you");
+  }
+  RETURN_IF_ERROR(ValidatePatient(updated, DayOf(now, zone_)));
+  ASSIGN_OR_RETURN(Area area, CheckPlacement(txn, updated));
+  RETURN_IF_ERROR(CheckWriteScope(caller, updated, area));
+  RETURN_IF_ERROR(CheckUnique(txn, updated));
+  StampUpdate(updated, caller, now);
+  RETURN_IF_ERROR(txn.PutPatient(updated));
+  return updated;
 }
 
 absl::StatusOr<rehab::v1::ListPatientsResponse> PatientManager::ListPatients(
@@ -458,42 +489,63 @@ absl::StatusOr<Patient> PatientManager::LookupPatient(
 absl::StatusOr<Enrollment> PatientManager::CreateEnrollment(
     const Caller& caller, const rehab::v1::CreateEnrollmentRequest& request,
     std::string* audit_patient_id) {
-  RETURN_IF_ERROR(AccessPolicy::RequireRegistryWriter(caller));
-  Enrollment enrollment = request.enrollment();
-  ClearServerFields(enrollment);
-  enrollment.set_patient_id(CanonicalizeUuid(enrollment.patient_id()));
   if (audit_patient_id != nullptr) {
-    *audit_patient_id = enrollment.patient_id();
+    *audit_patient_id = CanonicalizeUuid(request.enrollment().patient_id());
   }
-  RETURN_IF_ERROR(ValidateEnrollment(enrollment));
-  RETURN_IF_ERROR(StampCreate(enrollment, caller, clock_->Now(), "enrollment"));
+  ASSIGN_OR_RETURN(
+      Enrollment enrollment,
+      PrepareCreateEnrollment(caller, request.enrollment(), clock_->Now()));
 
   Enrollment result;
   RETURN_IF_ERROR(store_->Write([&](WriteTxn& txn) -> absl::Status {
-    RETURN_IF_ERROR(
-        LoadVisiblePatient(txn, caller, enrollment.patient_id()).status());
-    ASSIGN_OR_RETURN(std::optional<Enrollment> stored,
-                     txn.GetEnrollment(enrollment.id()));
-    if (stored.has_value()) {
-      RETURN_IF_ERROR(CheckRepeatedCreate(enrollment, *stored, "enrollment"));
-      result = *std::move(stored);
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(
-        std::optional<Enrollment> open,
-        txn.GetOpenEnrollment(enrollment.patient_id(), enrollment.program()));
-    if (open.has_value()) {
-      return AlreadyExists(
-          absl::StrCat("the patient already has an open ",
-                       rehab::v1::Program_Name(enrollment.program()),
-                       " enrollment"),
-          kReasonEnrollmentAlreadyOpen);
-    }
-    RETURN_IF_ERROR(txn.PutEnrollment(enrollment));
-    result = enrollment;
+    ASSIGN_OR_RETURN(EnrollmentWrite written,
+                     CreateEnrollmentInTxn(txn, caller, enrollment));
+    result = std::move(written.enrollment);
     return absl::OkStatus();
   }));
   return result;
+}
+
+absl::StatusOr<Enrollment> PatientManager::PrepareCreateEnrollment(
+    const Caller& caller, const Enrollment& enrollment, absl::Time now) const {
+  RETURN_IF_ERROR(AccessPolicy::RequireRegistryWriter(caller));
+  Enrollment prepared = enrollment;
+  ClearServerFields(prepared);
+  prepared.set_patient_id(CanonicalizeUuid(prepared.patient_id()));
+  RETURN_IF_ERROR(ValidateEnrollment(prepared));
+  RETURN_IF_ERROR(StampCreate(prepared, caller, now, "enrollment"));
+  return prepared;
+}
+
+absl::StatusOr<EnrollmentWrite> PatientManager::CreateEnrollmentInTxn(
+    WriteTxn& txn, const Caller& caller, const Enrollment& prepared) const {
+  RETURN_IF_ERROR(
+      LoadVisiblePatient(txn, caller, prepared.patient_id()).status());
+  ASSIGN_OR_RETURN(std::optional<Enrollment> stored,
+                   txn.GetEnrollment(prepared.id()));
+  EnrollmentWrite out;
+  if (stored.has_value()) {
+    RETURN_IF_ERROR(CheckRepeatedCreate(prepared, *stored, "enrollment"));
+    out.enrollment = *std::move(stored);
+    return out;
+  }
+  ASSIGN_OR_RETURN(
+      std::optional<Enrollment> open,
+      txn.GetOpenEnrollment(prepared.patient_id(), prepared.program()));
+  if (open.has_value()) {
+    return AlreadyExists(
+        absl::StrCat("the patient already has an open ",
+                     rehab::v1::Program_Name(prepared.program()),
+                     " enrollment"),
+        kReasonEnrollmentAlreadyOpen);
+  }
+  out.enrollment = prepared;
+  RETURN_IF_ERROR(txn.PutEnrollment(out.enrollment));
+  if (prepared.program() == rehab::v1::PROGRAM_PSYCHIATRIC_MANAGEMENT) {
+    RETURN_IF_ERROR(txn.TouchFeed(kPatientsCollection, prepared.patient_id()));
+  }
+  out.created = true;
+  return out;
 }
 
 absl::StatusOr<Enrollment> PatientManager::EndEnrollment(
@@ -610,6 +662,25 @@ PatientManager::ListEnrollments(
     *response.add_enrollments() = std::move(enrollment);
   }
   return response;
+}
+
+absl::StatusOr<std::optional<Patient>> PatientManager::ReadPatientAs(
+    ReadTxn& txn, const Caller& caller, const std::string& id) const {
+  ASSIGN_OR_RETURN(std::optional<Patient> patient, txn.GetPatient(id));
+  if (!patient.has_value()) return std::nullopt;
+  if (caller.role == rehab::v1::ROLE_KIOSK) return KioskView(*patient);
+  RETURN_IF_ERROR(PrepareForCaller(txn, caller, *patient));
+  return patient;
+}
+
+bool PatientManager::ReadsEnrollments(const Caller& caller) {
+  return RequirePatientReader(caller, "read enrollments").ok();
+}
+
+absl::StatusOr<std::optional<Enrollment>> PatientManager::ReadEnrollmentAs(
+    ReadTxn& txn, const Caller& caller, const std::string& id) const {
+  if (!ReadsEnrollments(caller)) return std::nullopt;
+  return txn.GetEnrollment(id);
 }
 
 }  // namespace rehab

@@ -124,17 +124,17 @@ void StampUpdate(Message& record, const Caller& caller, absl::Time now) {
   SetString(record, "author", caller.account_id);
 }
 
+std::string ContentSerialization(const Message& record) {
+  std::unique_ptr<Message> copy(record.New());
+  copy->CopyFrom(record);
+  ClearServerFields(*copy);
+  for (const char* name : kPerReaderFields) ClearByName(*copy, name);
+  return Deterministic(*copy);
+}
+
 bool SameContent(const Message& a, const Message& b) {
   if (a.GetDescriptor() != b.GetDescriptor()) return false;
-  std::unique_ptr<Message> a_copy(a.New());
-  std::unique_ptr<Message> b_copy(b.New());
-  a_copy->CopyFrom(a);
-  b_copy->CopyFrom(b);
-  for (Message* copy : {a_copy.get(), b_copy.get()}) {
-    ClearServerFields(*copy);
-    for (const char* name : kPerReaderFields) ClearByName(*copy, name);
-  }
-  return Deterministic(*a_copy) == Deterministic(*b_copy);
+  return ContentSerialization(a) == ContentSerialization(b);
 }
 
 absl::Status CheckRepeatedCreate(const Message& fresh, const Message& stored,

@@ -30,6 +30,12 @@ absl::Status StampCreate(google::protobuf::Message& record,
 void StampUpdate(google::protobuf::Message& record, const Caller& caller,
                  absl::Time now);
 
+// The deterministic serialisation of `record` with the server-owned
+// common fields and the per-reader fields (`pseudonymised`) cleared: the
+// content a client wrote, as SameContent compares it and as
+// SyncService.Push hashes a mutation's payload.
+std::string ContentSerialization(const google::protobuf::Message& record);
+
 // True when `a` and `b` have equal deterministic serialisations once the
 // server-owned common fields of both are cleared: "the same content" of
 // an idempotent create.

@@ -44,6 +44,8 @@ class MockStub : public Stub {
   REHAB_MOCK_STUB_METHOD(ListAuditEvents, ListAuditEventsRequest,
                          ListAuditEventsResponse);
   REHAB_MOCK_STUB_METHOD(Backup, BackupRequest, BackupResponse);
+  REHAB_MOCK_STUB_METHOD(Push, PushRequest, PushResponse);
+  REHAB_MOCK_STUB_METHOD(Pull, PullRequest, PullResponse);
 
 #undef REHAB_MOCK_STUB_METHOD
 };

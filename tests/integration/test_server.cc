@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
     return absl::InternalError("cannot make a temporary directory");
   }
   test->db_path_ = test->dir_ + "/rehab.db";
-  ServerOptions options;
+  ServerOptions& options = test->options_;
   options.listen = "127.0.0.1:0";
   options.db_path = test->db_path_;
   options.password_hasher = PasswordHasherOptions::ForTests();
@@ -108,6 +108,16 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
   test->channel_ =
       grpc::CreateChannel(test->address_, grpc::InsecureChannelCredentials());
   return test;
+}
+
+absl::Status TestServer::Restart() {
+  channel_.reset();
+  server_->Shutdown(absl::Seconds(5));
+  server_.reset();
+  ASSIGN_OR_RETURN(server_, RehabServer::Start(options_));
+  address_ = absl::StrCat("127.0.0.1:", server_->port());
+  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  return absl::OkStatus();
 }
 
 std::unique_ptr<TestServer> TestServer::StartOrDie(
@@ -132,6 +142,9 @@ std::unique_ptr<v1::PatientService::Stub> TestServer::Patients() const {
 }
 std::unique_ptr<v1::AdminService::Stub> TestServer::Admin() const {
   return v1::AdminService::NewStub(channel_);
+}
+std::unique_ptr<v1::SyncService::Stub> TestServer::Sync() const {
+  return v1::SyncService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> TestServer::Context(

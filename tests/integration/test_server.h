@@ -24,6 +24,7 @@
 #include "rehab/v1/auth.grpc.pb.h"
 #include "rehab/v1/directory.grpc.pb.h"
 #include "rehab/v1/patient.grpc.pb.h"
+#include "rehab/v1/sync.grpc.pb.h"
 #include "server/api/server.h"
 #include "server/common/clock.h"
 
@@ -69,6 +70,11 @@ class TestServer {
 
   ~TestServer();
 
+  // Stops the server and starts it again on the same database with the
+  // same options (on a new port), as rehabd restarted; channel() and the
+  // stubs made from it before must be made again. Access tokens stay valid.
+  absl::Status Restart();
+
   RehabServer& server() { return *server_; }
   // The server's clock: starts at the real time of Start and stands still.
   FakeClock& clock() { return clock_; }
@@ -83,6 +89,7 @@ class TestServer {
   std::unique_ptr<rehab::v1::DirectoryService::Stub> Directory() const;
   std::unique_ptr<rehab::v1::PatientService::Stub> Patients() const;
   std::unique_ptr<rehab::v1::AdminService::Stub> Admin() const;
+  std::unique_ptr<rehab::v1::SyncService::Stub> Sync() const;
 
   // A context with a 10 s deadline and, when `access_token` is not empty,
   // `authorization: Bearer <access_token>`.
@@ -116,6 +123,7 @@ class TestServer {
   TestServer();
 
   FakeClock clock_;
+  ServerOptions options_;
   std::string dir_;
   std::string db_path_;
   std::string address_;

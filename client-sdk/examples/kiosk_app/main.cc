@@ -35,6 +35,11 @@ void PrintError(const char* what, const absl::Status& status) {
   const std::string reason = rehab::client::ErrorReason(status);
   if (!reason.empty()) std::cerr << " (" << reason << ")";
   std::cerr << "\n";
+  // A mistyped card number says which part is wrong.
+  for (const rehab::client::FieldViolation& v :
+       rehab::client::FieldViolationsOf(status)) {
+    std::cerr << "  " << v.field << ": " << v.description << "\n";
+  }
 }
 
 }  // namespace

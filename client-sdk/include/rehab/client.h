@@ -6,6 +6,8 @@
 //   rehab/client/session.h         Session: the tokens a client holds
 //   rehab/client/errors.h          ErrorReason, FieldViolationsOf
 //   rehab/client/ids.h             PatientIdForIdNumber
+//   rehab/client/sync.h            SyncReport, SyncStatus, ParkedMutation
+//   rehab/client_c.h               the C ABI (for apps not written in C++)
 //
 // The request and response types are the generated messages of the API
 // contract (rehab/v1/*.pb.h). Link rehab::client.
@@ -17,5 +19,6 @@
 #include "rehab/client/errors.h"
 #include "rehab/client/ids.h"
 #include "rehab/client/session.h"
+#include "rehab/client/sync.h"
 
 #endif  // REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_H_

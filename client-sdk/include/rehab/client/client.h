@@ -28,31 +28,43 @@
 // is refused (the refresh token expired or was revoked), the session is
 // cleared and the refusal returned: the user must log in again.
 //
-// This is the online part of the SDK. Writes that must survive days
-// without a network (the outbox), the local cache and the sync engine
-// (SyncService Push/Pull) are added beside it, over the same session.
+// Offline work (ClientOptions::local_db_path set): Create/Update put the
+// write into the local outbox and the local cache and return the record id
+// at once, online or not; Sync() pushes the outbox, then pulls the changes
+// in the account's scope into the cache (DESIGN.md section 6); the
+// GetLocal/ListLocal/FindLocal queries answer from the cache without a
+// network. Everything local is in one SQLite file and survives a crash: a
+// write returned OK is in the outbox; each pulled page is kept together
+// with its position.
 //
 // Thread-safe: any number of threads may call one Client at once.
 #ifndef REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_CLIENT_H_
 #define REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_CLIENT_H_
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rehab/client/client_options.h"
 #include "rehab/client/session.h"
+#include "rehab/client/sync.h"
 #include "rehab/v1/admin.pb.h"
 #include "rehab/v1/auth.pb.h"
 #include "rehab/v1/directory.pb.h"
 #include "rehab/v1/patient.pb.h"
+#include "rehab/v1/sync.pb.h"
 
 namespace rehab::client {
 
 namespace internal {
 class AuthSession;
 class Stub;
+class SyncEngine;
 }  // namespace internal
 
 class Client final {
@@ -159,10 +171,73 @@ class Client final {
   absl::StatusOr<rehab::v1::BackupResponse> Backup(
       const rehab::v1::BackupRequest& request);
 
+  // --- Offline writes (the outbox) ------------------------------------------
+  // Each queues one mutation (a fresh mutation_id, device_time from the
+  // clock) and applies it to the local cache in one local transaction, then
+  // returns the record's id (a new UUID when the record had none). Works
+  // offline; nothing is sent until Sync(). INVALID_ARGUMENT (field named)
+  // for a record that cannot be queued: a malformed id, no record; the
+  // server checks the rest and parks what it refuses.
+  // FAILED_PRECONDITION without ClientOptions::local_db_path, or before the
+  // first login on this device's database.
+  absl::StatusOr<std::string> Create(rehab::v1::Patient patient);
+  absl::StatusOr<std::string> Create(rehab::v1::Enrollment enrollment);
+  // An edit of a cached patient: `patient.version()` is the version the edit
+  // started from (the server answers CONFLICT when it has moved on); 0 for
+  // a patient created on this device and not yet synced.
+  absl::StatusOr<std::string> Update(rehab::v1::Patient patient);
+  // Any mutation, for record types without a typed method. Missing
+  // mutation_id and device_time are filled in.
+  absl::StatusOr<std::string> Enqueue(rehab::v1::Mutation mutation);
+
+  // --- Sync ------------------------------------------------------------------
+  // Pushes the outbox (in batches, retried per ClientOptions::retry), then
+  // pulls until caught up. Concurrent calls share one run. On
+  // ACCOUNT_DISABLED the local database is wiped (outbox included) and the
+  // error returned; on TOKEN_EXPIRED/TOKEN_REVOKED without a usable refresh
+  // token the error is returned and the outbox kept (log in, sync again).
+  absl::StatusOr<SyncReport> Sync();
+  SyncStatus sync_status() const;
+  // Called whenever the status changes, on the thread that changed it (the
+  // syncing thread, or one whose write changed the pending count), one call
+  // at a time. Replaces any listener set before; an empty function removes
+  // it.
+  void SetSyncListener(std::function<void(const SyncStatus&)> listener);
+  // Syncs every `interval` on a background thread until
+  // StopBackgroundSync() or destruction (an explicit Sync() meanwhile
+  // shares the run). INVALID_ARGUMENT for a non-positive interval.
+  absl::Status StartBackgroundSync(absl::Duration interval);
+  void StopBackgroundSync();
+
+  // --- Local queries (offline) ----------------------------------------------
+  // From the cache: records pulled, plus local writes not yet sent.
+  absl::StatusOr<std::optional<rehab::v1::Patient>> GetLocalPatient(
+      const std::string& id);
+  absl::StatusOr<std::vector<rehab::v1::Patient>> ListLocalPatients(
+      const LocalPatientQuery& query);
+  absl::StatusOr<std::optional<rehab::v1::Patient>> FindLocalPatientByCard(
+      const std::string& disability_card_number);
+  absl::StatusOr<std::vector<rehab::v1::Enrollment>> ListLocalEnrollments(
+      const std::string& patient_id);
+
+  // --- The outbox ------------------------------------------------------------
+  // Mutations queued and not yet answered by the server.
+  absl::StatusOr<int64_t> PendingCount();
+  // Conflicts and rejections, oldest first.
+  absl::StatusOr<std::vector<ParkedMutation>> ListParked();
+  // Forgets a parked mutation (NOT_FOUND when none has the id).
+  absl::Status DiscardParked(const std::string& mutation_id);
+  // Erases every local record, the outbox and the sync position.
+  absl::Status WipeLocalData();
+
  private:
   const ClientOptions options_;
   const std::shared_ptr<internal::Stub> stub_;
   const std::unique_ptr<internal::AuthSession> auth_;
+  // Null without ClientOptions::local_db_path, or when it could not be
+  // opened (local_db_status_ says why).
+  std::unique_ptr<internal::SyncEngine> sync_;
+  absl::Status local_db_status_;
 };
 
 }  // namespace rehab::client

@@ -8,11 +8,25 @@
 #ifndef REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_CLIENT_OPTIONS_H_
 #define REHAB_CLIENT_SDK_INCLUDE_REHAB_CLIENT_CLIENT_OPTIONS_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/time/time.h"
 
 namespace rehab::client {
+
+// How calls that may succeed later are retried: UNAVAILABLE,
+// DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED, with exponential backoff and
+// jitter (each wait is drawn uniformly from [backoff * (1 - jitter),
+// backoff * (1 + jitter)], the backoff multiplied by `multiplier` after
+// each attempt up to `max_backoff`).
+struct RetryPolicy {
+  int max_attempts = 5;  // attempts in all; 1: no retry
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(30);
+  double multiplier = 2.0;
+  double jitter = 0.2;  // 0 to 1
+};
 
 struct ClientOptions {
   // The server, as "host:port" (or any gRPC target name, e.g.
@@ -40,6 +54,21 @@ struct ClientOptions {
   // Names this device to the server (LoginRequest.device_id), which records
   // it on what the device writes. Empty: the server records none.
   std::string device_id;
+
+  // --- Offline work ----------------------------------------------------------
+  // The device's local SQLite database: the outbox of unsent writes and the
+  // cache of records in the account's scope. Created when absent. Empty:
+  // online only (the offline methods fail FAILED_PRECONDITION).
+  std::string local_db_path;
+  // The device clock (device_time of mutations, clock skew). Empty: the
+  // system clock.
+  std::function<absl::Time()> clock;
+  RetryPolicy retry;
+  // Mutations per Push (at most the server's 500); halved on
+  // RESOURCE_EXHAUSTED.
+  int push_batch_size = 500;
+  // Changes per Pull page (at most the server's 2000).
+  int pull_page_size = 500;
 };
 
 }  // namespace rehab::client

@@ -1,0 +1,175 @@
+#include "server/domain/sync_collections.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "server/common/errors.h"
+#include "server/common/ids.h"
+#include "server/common/status_macros.h"
+
+namespace rehab {
+namespace {
+
+using rehab::v1::Change;
+using rehab::v1::Enrollment;
+using rehab::v1::Mutation;
+using rehab::v1::Patient;
+
+// What a mutation did, from the record it left stored.
+template <typename Record>
+SyncWrite WriteOf(const Record& stored, bool applied) {
+  SyncWrite out;
+  out.id = stored.id();
+  out.version = stored.version();
+  out.change_seq = stored.change_seq();
+  out.applied = applied;
+  return out;
+}
+
+// Puts the record a manager read for a caller into `member` of `change`;
+// false when there was none.
+template <typename Record>
+absl::StatusOr<bool> PutInChange(absl::StatusOr<std::optional<Record>> read,
+                                 Record* (Change::*member)(), Change& change) {
+  if (!read.ok()) return read.status();
+  if (!read->has_value()) return false;
+  change.set_change_seq((*read)->change_seq());
+  *(change.*member)() = **std::move(read);
+  return true;
+}
+
+// Patients: created as CreatePatient does, edited as UpdatePatient with an
+// empty update_mask does (every client-writable field replaced).
+SyncCollection PatientsCollection(PatientManager* patients) {
+  SyncCollection c;
+  c.name = kPatientsCollection;
+  c.field_number = Mutation::kPatientFieldNumber;
+  c.patient_of = [](const Mutation& m) {
+    return CanonicalizeUuid(m.patient().id());
+  };
+  c.prepare = [patients](const Caller& caller, const Mutation& m,
+                         absl::Time now) -> absl::StatusOr<Mutation> {
+    Mutation prepared = m;
+    if (m.base_version() == 0) {
+      ASSIGN_OR_RETURN(
+          *prepared.mutable_patient(),
+          patients->PrepareCreatePatient(caller, m.patient(), now));
+    } else {
+      // The edit's base is the mutation's; a version inside the record is
+      // server-owned and ignored.
+      Patient patch = m.patient();
+      patch.set_version(m.base_version());
+      ASSIGN_OR_RETURN(*prepared.mutable_patient(),
+                       patients->PrepareUpdatePatient(caller, patch));
+    }
+    return prepared;
+  };
+  c.apply = [patients](WriteTxn& txn, const Caller& caller, const Mutation& m,
+                       absl::Time now) -> absl::StatusOr<SyncWrite> {
+    if (m.base_version() == 0) {
+      ASSIGN_OR_RETURN(PatientWrite written,
+                       patients->CreatePatientInTxn(txn, caller, m.patient()));
+      return WriteOf(written.patient, written.created);
+    }
+    ASSIGN_OR_RETURN(Patient stored, patients->UpdatePatientInTxn(
+                                         txn, caller, m.patient(),
+                                         google::protobuf::FieldMask(), now));
+    return WriteOf(stored, true);
+  };
+  c.readable_by = [](const Caller&) { return true; };
+  c.read = [patients](ReadTxn& txn, const Caller& caller, const std::string& id,
+                      Change& change) {
+    return PutInChange(patients->ReadPatientAs(txn, caller, id),
+                       &Change::mutable_patient, change);
+  };
+  return c;
+}
+
+// Enrollments: created as CreateEnrollment does. They change only through
+// the online EndEnrollment, so an edit is refused.
+SyncCollection EnrollmentsCollection(PatientManager* patients) {
+  SyncCollection c;
+  c.name = kEnrollmentsCollection;
+  c.field_number = Mutation::kEnrollmentFieldNumber;
+  c.patient_of = [](const Mutation& m) {
+    return CanonicalizeUuid(m.enrollment().patient_id());
+  };
+  c.prepare = [patients](const Caller& caller, const Mutation& m,
+                         absl::Time now) -> absl::StatusOr<Mutation> {
+    if (m.base_version() != 0) {
+      return InvalidArgumentError(
+          "base_version",
+          "enrollments are only created through Push (base_version 0); "
+          "end one with PatientService.EndEnrollment");
+    }
+    Mutation prepared = m;
+    ASSIGN_OR_RETURN(
+        *prepared.mutable_enrollment(),
+        patients->PrepareCreateEnrollment(caller, m.enrollment(), now));
+    return prepared;
+  };
+  c.apply = [patients](WriteTxn& txn, const Caller& caller, const Mutation& m,
+                       absl::Time) -> absl::StatusOr<SyncWrite> {
+    ASSIGN_OR_RETURN(EnrollmentWrite written, patients->CreateEnrollmentInTxn(
+                                                  txn, caller, m.enrollment()));
+    return WriteOf(written.enrollment, written.created);
+  };
+  c.readable_by = [](const Caller& caller) {
+    return PatientManager::ReadsEnrollments(caller);
+  };
+  c.read = [patients](ReadTxn& txn, const Caller& caller, const std::string& id,
+                      Change& change) {
+    return PutInChange(patients->ReadEnrollmentAs(txn, caller, id),
+                       &Change::mutable_enrollment, change);
+  };
+  return c;
+}
+
+}  // namespace
+
+// The registry: one entry per record type in sync, in the order of their
+// numbers in sync.proto.
+SyncCollections::SyncCollections(const SyncManagers& managers) {
+  collections_.push_back(PatientsCollection(managers.patients));
+  collections_.push_back(EnrollmentsCollection(managers.patients));
+}
+
+const SyncCollection* SyncCollections::ForMutation(
+    const Mutation& mutation) const {
+  const int number = static_cast<int>(mutation.record_case());
+  for (const SyncCollection& c : collections_) {
+    if (c.field_number == number) return &c;
+  }
+  return nullptr;
+}
+
+const SyncCollection* SyncCollections::ForName(const std::string& name) const {
+  for (const SyncCollection& c : collections_) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string SyncCollections::RecordNames() const {
+  std::vector<std::string> names;
+  for (const SyncCollection& c : collections_) {
+    const google::protobuf::FieldDescriptor* field =
+        Mutation::descriptor()->FindFieldByNumber(c.field_number);
+    if (field != nullptr) names.push_back(field->name());
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+const google::protobuf::Message* RecordOf(const Mutation& mutation) {
+  const google::protobuf::Reflection* reflection = mutation.GetReflection();
+  const google::protobuf::FieldDescriptor* field =
+      reflection->GetOneofFieldDescriptor(
+          mutation, Mutation::descriptor()->FindOneofByName("record"));
+  if (field == nullptr) return nullptr;
+  return &reflection->GetMessage(mutation, field);
+}
+
+}  // namespace rehab
