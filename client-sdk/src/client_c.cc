@@ -462,11 +462,21 @@ std::optional<CallFunction> FindMethod(std::string_view name) {
   return std::nullopt;
 }
 
-// The id a queueing call returned, into `id_out`.
-absl::Status FillId(const absl::StatusOr<std::string>& id,
-                    rehab_buffer* id_out) {
-  RETURN_IF_ERROR(id.status());
-  return FillText(*id, id_out);
+// The body of a C function that queues one record: parses the serialized
+// `Record` given as `parameter` (required), queues it with `kQueue`, and
+// returns the id it was given into `id_out`.
+template <typename Record,
+          absl::StatusOr<std::string> (Client::*kQueue)(Record)>
+int QueueRecord(rehab_client* client, const uint8_t* data, size_t size,
+                const char* parameter, rehab_buffer* id_out,
+                rehab_error* error) {
+  ResetBuffer(id_out);
+  return Guard(error, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
+    ASSIGN_OR_RETURN(Record record, Parse<Record>(data, size, parameter, true));
+    ASSIGN_OR_RETURN(const std::string id, (c->*kQueue)(std::move(record)));
+    return FillText(id, id_out);
+  });
 }
 
 absl::Status FillPatient(
@@ -652,54 +662,30 @@ int rehab_client_lookup_patient(rehab_client* client, const uint8_t* request,
 int rehab_client_create_patient(rehab_client* client, const uint8_t* patient,
                                 size_t patient_size, rehab_buffer* id_out,
                                 rehab_error* error) {
-  ResetBuffer(id_out);
-  return Guard(error, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
-    ASSIGN_OR_RETURN(
-        v1::Patient record,
-        Parse<v1::Patient>(patient, patient_size, "patient", true));
-    return FillId(c->Create(std::move(record)), id_out);
-  });
+  return QueueRecord<v1::Patient, &Client::Create>(
+      client, patient, patient_size, "patient", id_out, error);
 }
 
 int rehab_client_update_patient(rehab_client* client, const uint8_t* patient,
                                 size_t patient_size, rehab_buffer* id_out,
                                 rehab_error* error) {
-  ResetBuffer(id_out);
-  return Guard(error, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
-    ASSIGN_OR_RETURN(
-        v1::Patient record,
-        Parse<v1::Patient>(patient, patient_size, "patient", true));
-    return FillId(c->Update(std::move(record)), id_out);
-  });
+  return QueueRecord<v1::Patient, &Client::Update>(
+      client, patient, patient_size, "patient", id_out, error);
 }
 
 int rehab_client_create_enrollment(rehab_client* client,
                                    const uint8_t* enrollment,
                                    size_t enrollment_size, rehab_buffer* id_out,
                                    rehab_error* error) {
-  ResetBuffer(id_out);
-  return Guard(error, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
-    ASSIGN_OR_RETURN(
-        v1::Enrollment record,
-        Parse<v1::Enrollment>(enrollment, enrollment_size, "enrollment", true));
-    return FillId(c->Create(std::move(record)), id_out);
-  });
+  return QueueRecord<v1::Enrollment, &Client::Create>(
+      client, enrollment, enrollment_size, "enrollment", id_out, error);
 }
 
 int rehab_client_enqueue(rehab_client* client, const uint8_t* mutation,
                          size_t mutation_size, rehab_buffer* id_out,
                          rehab_error* error) {
-  ResetBuffer(id_out);
-  return Guard(error, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
-    ASSIGN_OR_RETURN(
-        v1::Mutation record,
-        Parse<v1::Mutation>(mutation, mutation_size, "mutation", true));
-    return FillId(c->Enqueue(std::move(record)), id_out);
-  });
+  return QueueRecord<v1::Mutation, &Client::Enqueue>(
+      client, mutation, mutation_size, "mutation", id_out, error);
 }
 
 int rehab_client_sync(rehab_client* client, rehab_sync_report* report_out,

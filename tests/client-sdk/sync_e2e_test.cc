@@ -44,6 +44,7 @@ using internal::Stub;
 using rehab::testing::kTestPassword;
 using rehab::testing::TestIdNumber;
 using rehab::testing::TestServer;
+using rehab::testing::TwoTownCounty;
 using ::testing::SizeIs;
 namespace v1 = ::rehab::v1;
 
@@ -112,21 +113,13 @@ class SdkSyncTest : public ::testing::Test {
     server_ = TestServer::StartOrDie([port](ServerOptions& options) {
       options.listen = absl::StrCat("127.0.0.1:", port);
     });
-    const v1::Area county = server_->CreateArea(kCounty, "Demo County");
-    township_a_ = server_->CreateArea("320831001", "Town A", county.id());
-    township_b_ = server_->CreateArea("320831002", "Town B", county.id());
-    village_a_ =
-        server_->CreateArea("320831001001", "Village A", township_a_.id());
-    village_b_ =
-        server_->CreateArea("320831002001", "Village B", township_b_.id());
-    station_a_ = server_->CreateFacility(
-        "Station A", v1::FACILITY_TYPE_REHAB_STATION, village_a_.id());
-    station_b_ = server_->CreateFacility(
-        "Station B", v1::FACILITY_TYPE_REHAB_STATION, village_b_.id());
+    county_ = server_->CreateTwoTownCounty();
     staff_ = server_->CreateAccount("staff-a", v1::ROLE_FACILITY_STAFF,
-                                    station_a_.id());
-    server_->CreateAccount("sup-a", v1::ROLE_SUPERVISOR, township_a_.id());
-    server_->CreateAccount("sup-b", v1::ROLE_SUPERVISOR, township_b_.id());
+                                    county_.station_a.id());
+    server_->CreateAccount("sup-a", v1::ROLE_SUPERVISOR,
+                           county_.township_a.id());
+    server_->CreateAccount("sup-b", v1::ROLE_SUPERVISOR,
+                           county_.township_b.id());
     ClientOptions options;
     options.target = server_->address();
     absl::StatusOr<std::unique_ptr<Client>> admin = Client::Create(options);
@@ -186,8 +179,8 @@ class SdkSyncTest : public ::testing::Test {
     p.set_name(absl::StrCat("Patient ", birth, "-", sequence));
     p.set_id_number(TestIdNumber(kCounty, birth, sequence));
     p.set_disability_card_number(absl::StrCat(p.id_number(), 4, 2));
-    p.set_area_id(village_a_.id());
-    p.set_facility_id(station_a_.id());
+    p.set_area_id(county_.village_a.id());
+    p.set_facility_id(county_.station_a.id());
     return p;
   }
 
@@ -271,8 +264,7 @@ class SdkSyncTest : public ::testing::Test {
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<Client> admin_;
   std::vector<std::unique_ptr<Device>> devices_;
-  v1::Area township_a_, township_b_, village_a_, village_b_;
-  v1::Facility station_a_, station_b_;
+  TwoTownCounty county_;
   v1::Account staff_;
 };
 
@@ -735,8 +727,8 @@ TEST_F(SdkSyncTest, APatientMovedAwayLeavesTheOldTownshipSupervisorsDevice) {
 
   v1::UpdatePatientRequest move;
   *move.mutable_patient() = ServerPatient(id);
-  move.mutable_patient()->set_area_id(village_b_.id());
-  move.mutable_patient()->set_facility_id(station_b_.id());
+  move.mutable_patient()->set_area_id(county_.village_b.id());
+  move.mutable_patient()->set_facility_id(county_.station_b.id());
   absl::StatusOr<v1::Patient> moved = admin_->UpdatePatient(move);
   ASSERT_TRUE(moved.ok()) << moved.status();
   SyncReport report = SyncOrDie(*sup_a.client);
@@ -745,7 +737,7 @@ TEST_F(SdkSyncTest, APatientMovedAwayLeavesTheOldTownshipSupervisorsDevice) {
   EXPECT_EQ(report.pulled, 2);
   EXPECT_FALSE(sup_a.client->GetLocalPatient(id)->has_value());
   EXPECT_THAT(*sup_a.client->ListLocalEnrollments(id), ::testing::IsEmpty());
-  EXPECT_EQ(LocalOrDie(*sup_b.client, id).area_id(), village_b_.id());
+  EXPECT_EQ(LocalOrDie(*sup_b.client, id).area_id(), county_.village_b.id());
   EXPECT_THAT(*sup_b.client->ListLocalEnrollments(id), SizeIs(1));
 }
 

@@ -23,17 +23,7 @@ class PatientTest : public ::testing::Test {
   void SetUp() override {
     server_ = TestServer::StartOrDie();
     patients_ = server_->Patients();
-    const v1::Area county = server_->CreateArea(kCounty, "Demo County");
-    township_a_ = server_->CreateArea("320831001", "Town A", county.id());
-    township_b_ = server_->CreateArea("320831002", "Town B", county.id());
-    village_a_ =
-        server_->CreateArea("320831001001", "Village A", township_a_.id());
-    village_b_ =
-        server_->CreateArea("320831002001", "Village B", township_b_.id());
-    station_a_ = server_->CreateFacility(
-        "Station A", v1::FACILITY_TYPE_REHAB_STATION, village_a_.id());
-    station_b_ = server_->CreateFacility(
-        "Station B", v1::FACILITY_TYPE_REHAB_STATION, village_b_.id());
+    county_ = server_->CreateTwoTownCounty();
     ASSERT_FALSE(HasFailure());
   }
 
@@ -69,11 +59,13 @@ class PatientTest : public ::testing::Test {
   // One patient in each township, created by the administrator.
   void CreateOnePerTownship(v1::Patient* in_a, v1::Patient* in_b) {
     const std::string admin = server_->AdminToken();
-    grpc::Status status =
-        Create(admin, NewPatient("Sun Li", village_a_, station_a_, 21), in_a);
+    grpc::Status status = Create(
+        admin, NewPatient("Sun Li", county_.village_a, county_.station_a, 21),
+        in_a);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    status =
-        Create(admin, NewPatient("Zhou Min", village_b_, station_b_, 23), in_b);
+    status = Create(
+        admin, NewPatient("Zhou Min", county_.village_b, county_.station_b, 23),
+        in_b);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -97,43 +89,17 @@ class PatientTest : public ::testing::Test {
     return ids;
   }
 
-  // Audit events about `patient_id`, polled until `method` shows up (audit
-  // writes are queued without waiting for them).
-  std::vector<v1::AuditEvent> AuditEventsFor(const std::string& patient_id,
-                                             const std::string& method) {
-    std::vector<v1::AuditEvent> events;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      v1::ListAuditEventsRequest request;
-      request.set_patient_id(patient_id);
-      v1::ListAuditEventsResponse response;
-      auto context = TestServer::Context(server_->AdminToken());
-      grpc::Status status =
-          server_->Admin()->ListAuditEvents(context.get(), request, &response);
-      if (!status.ok()) {
-        ADD_FAILURE() << "ListAuditEvents: " << status.error_message();
-        return events;
-      }
-      events.assign(response.audit_events().begin(),
-                    response.audit_events().end());
-      for (const v1::AuditEvent& e : events) {
-        if (e.method() == method) return events;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return events;
-  }
-
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<v1::PatientService::Stub> patients_;
-  v1::Area township_a_, township_b_, village_a_, village_b_;
-  v1::Facility station_a_, station_b_;
+  TwoTownCounty county_;
 };
 
 TEST_F(PatientTest, CreateGetUpdateListAndLookupOverTheWire) {
   const std::string admin = server_->AdminToken();
   v1::Patient created;
-  grpc::Status status =
-      Create(admin, NewPatient("Li Wei", village_a_, station_a_, 11), &created);
+  grpc::Status status = Create(
+      admin, NewPatient("Li Wei", county_.village_a, county_.station_a, 11),
+      &created);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_FALSE(created.id().empty());
   EXPECT_EQ(created.version(), 1);
@@ -183,12 +149,15 @@ TEST_F(PatientTest,
        BadIdNumberIsInvalidArgumentNamingTheFieldAndWritesNothing) {
   const std::string admin = server_->AdminToken();
   v1::Patient existing;
-  ASSERT_TRUE(Create(admin, NewPatient("Wang Fang", village_a_, station_a_, 12),
-                     &existing)
-                  .ok());
+  ASSERT_TRUE(
+      Create(admin,
+             NewPatient("Wang Fang", county_.village_a, county_.station_a, 12),
+             &existing)
+          .ok());
   const std::vector<std::string> before = ListIds(admin);
 
-  v1::Patient bad = NewPatient("Zhao Lei", village_a_, station_a_, 13);
+  v1::Patient bad =
+      NewPatient("Zhao Lei", county_.village_a, county_.station_a, 13);
   // Break the check character.
   std::string id = bad.id_number();
   id.back() = id.back() == '1' ? '2' : '1';
@@ -204,7 +173,8 @@ TEST_F(PatientTest,
   EXPECT_EQ(error.fields[0], "patient.id_number");
 
   // A missing name is named too.
-  v1::Patient nameless = NewPatient("", village_a_, station_a_, 15);
+  v1::Patient nameless =
+      NewPatient("", county_.village_a, county_.station_a, 15);
   status = Create(admin, nameless, &out);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   error = DecodeError(status);
@@ -217,9 +187,11 @@ TEST_F(PatientTest,
 TEST_F(PatientTest, StaleVersionIsAborted) {
   const std::string admin = server_->AdminToken();
   v1::Patient created;
-  ASSERT_TRUE(Create(admin, NewPatient("Chen Jie", village_a_, station_a_, 17),
-                     &created)
-                  .ok());
+  ASSERT_TRUE(
+      Create(admin,
+             NewPatient("Chen Jie", county_.village_a, county_.station_a, 17),
+             &created)
+          .ok());
 
   v1::UpdatePatientRequest first;
   *first.mutable_patient() = created;
@@ -255,10 +227,10 @@ TEST_F(PatientTest, CallsWithoutTokenAreUnauthenticated) {
 TEST_F(PatientTest, SupervisorsSeeOnlyTheirTownship) {
   v1::Patient in_a, in_b;
   ASSERT_NO_FATAL_FAILURE(CreateOnePerTownship(&in_a, &in_b));
-  const std::string sup_a =
-      server_->CreateAndLogin("sup-a", v1::ROLE_SUPERVISOR, township_a_.id());
-  const std::string sup_b =
-      server_->CreateAndLogin("sup-b", v1::ROLE_SUPERVISOR, township_b_.id());
+  const std::string sup_a = server_->CreateAndLogin(
+      "sup-a", v1::ROLE_SUPERVISOR, county_.township_a.id());
+  const std::string sup_b = server_->CreateAndLogin(
+      "sup-b", v1::ROLE_SUPERVISOR, county_.township_b.id());
   ASSERT_FALSE(sup_a.empty());
   ASSERT_FALSE(sup_b.empty());
 
@@ -282,8 +254,8 @@ TEST_F(PatientTest, SupervisorsSeeOnlyTheirTownship) {
 }
 
 TEST_F(PatientTest, KioskMayNotListPatients) {
-  const std::string kiosk =
-      server_->CreateAndLogin("kiosk-a", v1::ROLE_KIOSK, station_a_.id());
+  const std::string kiosk = server_->CreateAndLogin("kiosk-a", v1::ROLE_KIOSK,
+                                                    county_.station_a.id());
   ASSERT_FALSE(kiosk.empty());
   grpc::Status status;
   ListIds(kiosk, &status);
@@ -298,7 +270,7 @@ TEST_F(PatientTest, PatientReadsAreAudited) {
   ASSERT_TRUE(Get(admin, in_a.id(), &got).ok());
 
   std::vector<v1::AuditEvent> events =
-      AuditEventsFor(in_a.id(), "rehab.v1.PatientService/GetPatient");
+      server_->AuditEventsFor(in_a.id(), "rehab.v1.PatientService/GetPatient");
   const v1::AuditEvent* read = nullptr;
   for (const v1::AuditEvent& e : events) {
     if (e.method() == "rehab.v1.PatientService/GetPatient") read = &e;
@@ -311,13 +283,13 @@ TEST_F(PatientTest, PatientReadsAreAudited) {
 
   // A refused read is audited too, under the patient asked for.
   const std::string sup_a = server_->CreateAndLogin(
-      "sup-audit", v1::ROLE_SUPERVISOR, township_a_.id());
+      "sup-audit", v1::ROLE_SUPERVISOR, county_.township_a.id());
   ASSERT_EQ(Get(sup_a, in_b.id(), &got).error_code(),
             grpc::StatusCode::NOT_FOUND);
   bool refused_seen = false;
   for (int attempt = 0; attempt < 100 && !refused_seen; ++attempt) {
-    for (const v1::AuditEvent& e :
-         AuditEventsFor(in_b.id(), "rehab.v1.PatientService/GetPatient")) {
+    for (const v1::AuditEvent& e : server_->AuditEventsFor(
+             in_b.id(), "rehab.v1.PatientService/GetPatient")) {
       if (e.username() == "sup-audit" && e.outcome() == "NOT_FOUND") {
         refused_seen = true;
       }

@@ -45,23 +45,13 @@ class SyncServiceTest : public ::testing::Test {
   void SetUp() override {
     server_ = TestServer::StartOrDie();
     sync_ = server_->Sync();
-    const v1::Area county = server_->CreateArea(kCounty, "Demo County");
-    township_a_ = server_->CreateArea("320831001", "Town A", county.id());
-    township_b_ = server_->CreateArea("320831002", "Town B", county.id());
-    village_a_ =
-        server_->CreateArea("320831001001", "Village A", township_a_.id());
-    village_b_ =
-        server_->CreateArea("320831002001", "Village B", township_b_.id());
-    station_a_ = server_->CreateFacility(
-        "Station A", v1::FACILITY_TYPE_REHAB_STATION, village_a_.id());
-    station_b_ = server_->CreateFacility(
-        "Station B", v1::FACILITY_TYPE_REHAB_STATION, village_b_.id());
+    county_ = server_->CreateTwoTownCounty();
     staff_ = server_->CreateAndLogin("staff-a", v1::ROLE_FACILITY_STAFF,
-                                     station_a_.id());
-    sup_a_ =
-        server_->CreateAndLogin("sup-a", v1::ROLE_SUPERVISOR, township_a_.id());
-    sup_b_ =
-        server_->CreateAndLogin("sup-b", v1::ROLE_SUPERVISOR, township_b_.id());
+                                     county_.station_a.id());
+    sup_a_ = server_->CreateAndLogin("sup-a", v1::ROLE_SUPERVISOR,
+                                     county_.township_a.id());
+    sup_b_ = server_->CreateAndLogin("sup-b", v1::ROLE_SUPERVISOR,
+                                     county_.township_b.id());
     ASSERT_FALSE(HasFailure());
   }
 
@@ -73,8 +63,8 @@ class SyncServiceTest : public ::testing::Test {
     p.set_name(absl::StrCat("Patient ", sequence));
     p.set_id_number(TestIdNumber(kCounty, "19800101", sequence));
     p.set_disability_card_number(absl::StrCat(p.id_number(), category, 2));
-    p.set_area_id(village_a_.id());
-    p.set_facility_id(station_a_.id());
+    p.set_area_id(county_.village_a.id());
+    p.set_facility_id(county_.station_a.id());
     p.set_address("1 Main Street");
     return p;
   }
@@ -178,35 +168,6 @@ class SyncServiceTest : public ::testing::Test {
     return count;
   }
 
-  // The audit events about `patient_id`, polled until one of `method` by
-  // `account_id` shows up (audit writes are queued, not awaited).
-  std::vector<v1::AuditEvent> AuditEventsFor(const std::string& patient_id,
-                                             const std::string& method,
-                                             const std::string& account_id) {
-    std::vector<v1::AuditEvent> events;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      v1::ListAuditEventsRequest request;
-      request.set_patient_id(patient_id);
-      v1::ListAuditEventsResponse response;
-      auto context = TestServer::Context(server_->AdminToken());
-      grpc::Status status =
-          server_->Admin()->ListAuditEvents(context.get(), request, &response);
-      if (!status.ok()) {
-        ADD_FAILURE() << "ListAuditEvents: " << status.error_message();
-        return events;
-      }
-      events.assign(response.audit_events().begin(),
-                    response.audit_events().end());
-      for (const v1::AuditEvent& e : events) {
-        if (e.method() == method && e.account_id() == account_id) {
-          return events;
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return events;
-  }
-
   std::string AccountId(const std::string& username) {
     v1::ListAccountsRequest request;
     request.set_page_size(100);
@@ -224,8 +185,7 @@ class SyncServiceTest : public ::testing::Test {
 
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<v1::SyncService::Stub> sync_;
-  v1::Area township_a_, township_b_, village_a_, village_b_;
-  v1::Facility station_a_, station_b_;
+  TwoTownCounty county_;
   std::string staff_, sup_a_, sup_b_;
 };
 
@@ -381,7 +341,8 @@ TEST_F(SyncServiceTest, RecordsPushAndPullInTheAuditTrail) {
 
   const std::string staff_id = AccountId("staff-a");
   const std::string sup_id = AccountId("sup-a");
-  std::vector<v1::AuditEvent> events = AuditEventsFor(p.id(), kPush, staff_id);
+  std::vector<v1::AuditEvent> events =
+      server_->AuditEventsFor(p.id(), kPush, staff_id);
   bool pushed = false;
   for (const v1::AuditEvent& e : events) {
     if (e.method() == kPush && e.account_id() == staff_id) {
@@ -390,7 +351,7 @@ TEST_F(SyncServiceTest, RecordsPushAndPullInTheAuditTrail) {
     }
   }
   EXPECT_TRUE(pushed);
-  events = AuditEventsFor(p.id(), kPull, sup_id);
+  events = server_->AuditEventsFor(p.id(), kPull, sup_id);
   bool pulled = false;
   for (const v1::AuditEvent& e : events) {
     if (e.method() == kPull && e.account_id() == sup_id) pulled = true;
@@ -547,8 +508,8 @@ TEST_F(SyncServiceTest, APatientMovedAwayLeavesTheOldTownshipsFeed) {
   ASSERT_EQ(PullAll(sup_b_, &token_b).size(), 0u);
 
   v1::Patient moved = p;
-  moved.set_area_id(village_b_.id());
-  moved.set_facility_id(station_b_.id());
+  moved.set_area_id(county_.village_b.id());
+  moved.set_facility_id(county_.station_b.id());
   ASSERT_EQ(MustPush(server_->AdminToken(), {Edit(moved, 1)})[0].outcome(),
             v1::OUTCOME_APPLIED);
 
@@ -566,7 +527,7 @@ TEST_F(SyncServiceTest, APatientMovedAwayLeavesTheOldTownshipsFeed) {
     EXPECT_EQ(c.kind(), v1::CHANGE_KIND_UPSERT);
     arrived.emplace(c.collection(), c.id());
     if (c.collection() == "patients") {
-      EXPECT_EQ(c.patient().area_id(), village_b_.id());
+      EXPECT_EQ(c.patient().area_id(), county_.village_b.id());
     }
   }
   EXPECT_EQ(arrived, records);
@@ -607,7 +568,7 @@ TEST_F(SyncServiceTest, ASupervisorWithoutTheFlagPullsPsychiatricPseudonyms) {
   v1::CreateAccountRequest request;
   request.mutable_account()->set_username("sup-a-identity");
   request.mutable_account()->set_role(v1::ROLE_SUPERVISOR);
-  request.mutable_account()->set_scope_id(township_a_.id());
+  request.mutable_account()->set_scope_id(county_.township_a.id());
   request.mutable_account()->set_psychiatric_identity(true);
   request.set_password(kTestPassword);
   v1::Account account;
@@ -629,14 +590,14 @@ TEST_F(SyncServiceTest, ASupervisorWithoutTheFlagPullsPsychiatricPseudonyms) {
 TEST_F(SyncServiceTest, AKioskPullsTheKioskViewOfItsFacilityAndNoEnrollments) {
   const v1::Patient mine = NewPatient(1);
   v1::Patient other = NewPatient(2);
-  other.set_area_id(village_b_.id());
-  other.set_facility_id(station_b_.id());
+  other.set_area_id(county_.village_b.id());
+  other.set_facility_id(county_.station_b.id());
   MustPush(server_->AdminToken(),
            {Create(mine), Create(other),
             Enroll(mine.id(), v1::PROGRAM_PRECISION_REHAB)});
 
-  const std::string kiosk =
-      server_->CreateAndLogin("kiosk-a", v1::ROLE_KIOSK, station_a_.id());
+  const std::string kiosk = server_->CreateAndLogin("kiosk-a", v1::ROLE_KIOSK,
+                                                    county_.station_a.id());
   std::string token;
   const std::vector<v1::Change> changes = PullAll(kiosk, &token);
   ASSERT_EQ(changes.size(), 1u);
@@ -665,7 +626,7 @@ TEST_F(SyncServiceTest, ADoctorPullsNothingBeforeContracts) {
   v1::CreatePractitionerRequest request;
   request.mutable_practitioner()->set_name("Dr Chen");
   request.mutable_practitioner()->set_kind(v1::PRACTITIONER_KIND_FAMILY_DOCTOR);
-  request.mutable_practitioner()->set_facility_id(station_a_.id());
+  request.mutable_practitioner()->set_facility_id(county_.station_a.id());
   v1::Practitioner doctor;
   auto context = TestServer::Context(server_->AdminToken());
   ASSERT_TRUE(server_->Directory()

@@ -10,6 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
@@ -247,6 +249,48 @@ std::string TestServer::CreateAndLogin(const std::string& username,
     return "";
   }
   return response.access_token();
+}
+
+std::vector<v1::AuditEvent> TestServer::AuditEventsFor(
+    const std::string& patient_id, const std::string& method,
+    const std::string& account_id) {
+  std::vector<v1::AuditEvent> events;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    v1::ListAuditEventsRequest request;
+    request.set_patient_id(patient_id);
+    v1::ListAuditEventsResponse response;
+    auto context = Context(AdminToken());
+    grpc::Status status =
+        Admin()->ListAuditEvents(context.get(), request, &response);
+    if (!status.ok()) {
+      ADD_FAILURE() << "ListAuditEvents: " << status.error_message();
+      return events;
+    }
+    events.assign(response.audit_events().begin(),
+                  response.audit_events().end());
+    for (const v1::AuditEvent& e : events) {
+      if (e.method() == method &&
+          (account_id.empty() || e.account_id() == account_id)) {
+        return events;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return events;
+}
+
+TwoTownCounty TestServer::CreateTwoTownCounty() {
+  TwoTownCounty c;
+  c.county = CreateArea("320831", "Demo County");
+  c.township_a = CreateArea("320831001", "Town A", c.county.id());
+  c.township_b = CreateArea("320831002", "Town B", c.county.id());
+  c.village_a = CreateArea("320831001001", "Village A", c.township_a.id());
+  c.village_b = CreateArea("320831002001", "Village B", c.township_b.id());
+  c.station_a = CreateFacility("Station A", v1::FACILITY_TYPE_REHAB_STATION,
+                               c.village_a.id());
+  c.station_b = CreateFacility("Station B", v1::FACILITY_TYPE_REHAB_STATION,
+                               c.village_b.id());
+  return c;
 }
 
 }  // namespace rehab::testing

@@ -57,6 +57,20 @@ WireError DecodeError(const grpc::Status& status);
 std::string TestIdNumber(const std::string& address6, const std::string& birth8,
                          int sequence);
 
+// The small county CreateTwoTownCounty makes: county "320831" (Demo
+// County) with townships "320831001" (Town A) and "320831002" (Town B), one
+// village in each ("320831001001" Village A, "320831002001" Village B) and a
+// rehab station in each village (Station A, Station B).
+struct TwoTownCounty {
+  rehab::v1::Area county;
+  rehab::v1::Area township_a;
+  rehab::v1::Area township_b;
+  rehab::v1::Area village_a;
+  rehab::v1::Area village_b;
+  rehab::v1::Facility station_a;
+  rehab::v1::Facility station_b;
+};
+
 class TestServer {
  public:
   // Starts a server; `adjust` may change the options first (listen
@@ -118,6 +132,18 @@ class TestServer {
   // failure, which fails the test).
   std::string CreateAndLogin(const std::string& username, rehab::v1::Role role,
                              const std::string& scope_id);
+  // The audit events about `patient_id` as the administrator lists them,
+  // polled (audit writes are queued, not awaited) until one of `method`
+  // made by `account_id` (by anyone when `account_id` is empty) shows up,
+  // for about two seconds; then the last list. A failed list fails the
+  // test and returns what was read before.
+  std::vector<rehab::v1::AuditEvent> AuditEventsFor(
+      const std::string& patient_id, const std::string& method,
+      const std::string& account_id = "");
+
+  // The areas and stations of a TwoTownCounty, made with CreateArea and
+  // CreateFacility (a failure fails the test and leaves a record empty).
+  TwoTownCounty CreateTwoTownCounty();
 
  private:
   TestServer();

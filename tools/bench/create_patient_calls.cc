@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 #include "tools/bench/bench_patients.h"
 
@@ -21,23 +20,15 @@ CreatePatientCalls::CreatePatientCalls(
     const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     std::string access_token, std::string area_id, SyntheticIdNumbers* ids,
     absl::Duration call_timeout)
-    : authorization_(absl::StrCat("Bearer ", access_token)),
+    : stubs_(channels, access_token, call_timeout),
       area_id_(std::move(area_id)),
-      ids_(ids),
-      call_timeout_(call_timeout) {
-  for (const std::shared_ptr<grpc::Channel>& channel : channels) {
-    stubs_.push_back(rehab::v1::PatientService::NewStub(channel));
-  }
-}
+      ids_(ids) {}
 
 void CreatePatientCalls::Start(int slot, CallDone done) {
   auto* call = new CreatePatientCall;
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + call_timeout_));
-  call->context.AddMetadata("authorization", authorization_);
+  stubs_.Prepare(call->context, absl::Now());
   *call->request.mutable_patient() = NewBenchPatient(ids_->Next(), area_id_);
-  rehab::v1::PatientService::Stub& stub =
-      *stubs_[static_cast<size_t>(slot) % stubs_.size()];
-  stub.async()->CreatePatient(
+  stubs_.ForSlot(slot).async()->CreatePatient(
       &call->context, &call->request, &call->response,
       [call, done = std::move(done)](grpc::Status status) {
         // Freed before `done`: once the last `done` returns, the caller may

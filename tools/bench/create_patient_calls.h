@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "rehab/v1/patient.grpc.pb.h"
+#include "tools/bench/authorized_stubs.h"
 #include "tools/bench/load_driver.h"
 #include "tools/bench/synthetic_id_numbers.h"
 
@@ -33,11 +34,9 @@ class CreatePatientCalls {
   void Start(int slot, CallDone done);
 
  private:
-  std::vector<std::unique_ptr<rehab::v1::PatientService::Stub>> stubs_;
-  const std::string authorization_;
+  const AuthorizedStubs<rehab::v1::PatientService> stubs_;
   const std::string area_id_;
   SyntheticIdNumbers* const ids_;
-  const absl::Duration call_timeout_;
 };
 
 }  // namespace rehab::bench

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 
 namespace rehab::bench {
@@ -19,24 +18,16 @@ struct PullCall {
 PullCalls::PullCalls(
     const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     std::string access_token, int slots, absl::Duration call_timeout)
-    : authorization_(absl::StrCat("Bearer ", access_token)),
-      call_timeout_(call_timeout),
-      slots_(static_cast<size_t>(slots)) {
-  for (const std::shared_ptr<grpc::Channel>& channel : channels) {
-    stubs_.push_back(rehab::v1::SyncService::NewStub(channel));
-  }
-}
+    : stubs_(channels, access_token, call_timeout),
+      slots_(static_cast<size_t>(slots)) {}
 
 void PullCalls::Start(int slot, CallDone done) {
   Slot& state = slots_[static_cast<size_t>(slot)];
   auto* call = new PullCall;
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + call_timeout_));
-  call->context.AddMetadata("authorization", authorization_);
+  stubs_.Prepare(call->context, absl::Now());
   call->request.set_sync_token(state.sync_token);
   call->request.set_page_size(kPullPageSize);
-  rehab::v1::SyncService::Stub& stub =
-      *stubs_[static_cast<size_t>(slot) % stubs_.size()];
-  stub.async()->Pull(
+  stubs_.ForSlot(slot).async()->Pull(
       &call->context, &call->request, &call->response,
       [this, &state, call, done = std::move(done)](grpc::Status status) {
         int64_t changes = 0;

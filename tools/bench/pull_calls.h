@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "rehab/v1/sync.grpc.pb.h"
+#include "tools/bench/authorized_stubs.h"
 #include "tools/bench/load_driver.h"
 
 namespace rehab::bench {
@@ -58,9 +59,7 @@ class PullCalls {
 
   void Finish(Slot& slot, const rehab::v1::PullResponse& response);
 
-  std::vector<std::unique_ptr<rehab::v1::SyncService::Stub>> stubs_;
-  const std::string authorization_;
-  const absl::Duration call_timeout_;
+  const AuthorizedStubs<rehab::v1::SyncService> stubs_;
   std::vector<Slot> slots_;
 
   mutable absl::Mutex mu_;

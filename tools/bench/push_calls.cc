@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 
 namespace rehab::bench {
@@ -20,38 +19,30 @@ PushCalls::PushCalls(
     const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     std::string access_token, std::string area_id, SyntheticIdNumbers* ids,
     absl::Duration call_timeout)
-    : authorization_(absl::StrCat("Bearer ", access_token)),
+    : stubs_(channels, access_token, call_timeout),
       area_id_(std::move(area_id)),
-      ids_(ids),
-      call_timeout_(call_timeout) {
-  for (const std::shared_ptr<grpc::Channel>& channel : channels) {
-    stubs_.push_back(rehab::v1::SyncService::NewStub(channel));
-  }
-}
+      ids_(ids) {}
 
 void PushCalls::Start(int slot, CallDone done) {
   auto* call = new PushCall;
   const absl::Time now = absl::Now();
-  call->context.set_deadline(absl::ToChronoTime(now + call_timeout_));
-  call->context.AddMetadata("authorization", authorization_);
+  stubs_.Prepare(call->context, now);
   call->request = NewPatientBatch(kPushBatchSize, area_id_, *ids_, now);
-  rehab::v1::SyncService::Stub& stub =
-      *stubs_[static_cast<size_t>(slot) % stubs_.size()];
-  stub.async()->Push(&call->context, &call->request, &call->response,
-                     [this, call, done = std::move(done)](grpc::Status status) {
-                       int64_t applied = 0;
-                       if (status.ok()) {
-                         const PushTally tally =
-                             TallyPush(call->request, call->response);
-                         Add(tally);
-                         status = tally.ToStatus();
-                         applied = tally.applied;
-                       }
-                       // Freed before `done`: once the last `done` returns,
-                       // the caller may destroy the channels.
-                       delete call;
-                       done(status, applied);
-                     });
+  stubs_.ForSlot(slot).async()->Push(
+      &call->context, &call->request, &call->response,
+      [this, call, done = std::move(done)](grpc::Status status) {
+        int64_t applied = 0;
+        if (status.ok()) {
+          const PushTally tally = TallyPush(call->request, call->response);
+          Add(tally);
+          status = tally.ToStatus();
+          applied = tally.applied;
+        }
+        // Freed before `done`: once the last `done` returns,
+        // the caller may destroy the channels.
+        delete call;
+        done(status, applied);
+      });
 }
 
 PushTally PushCalls::Totals() const {

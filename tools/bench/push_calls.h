@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "rehab/v1/sync.grpc.pb.h"
+#include "tools/bench/authorized_stubs.h"
 #include "tools/bench/load_driver.h"
 #include "tools/bench/push_batch.h"
 #include "tools/bench/synthetic_id_numbers.h"
@@ -41,11 +42,9 @@ class PushCalls {
  private:
   void Add(const PushTally& tally);
 
-  std::vector<std::unique_ptr<rehab::v1::SyncService::Stub>> stubs_;
-  const std::string authorization_;
+  const AuthorizedStubs<rehab::v1::SyncService> stubs_;
   const std::string area_id_;
   SyntheticIdNumbers* const ids_;
-  const absl::Duration call_timeout_;
 
   mutable absl::Mutex mu_;
   PushTally totals_ ABSL_GUARDED_BY(mu_);

@@ -9,10 +9,13 @@
 #include "gtest/gtest.h"
 #include "server/common/errors.h"
 #include "server/common/status_macros.h"
+#include "tests/server/domain/domain_test_util.h"
 
 namespace rehab {
 namespace {
 
+using ::rehab::domain_test::DescribeFeed;
+using ::rehab::domain_test::ScopeOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -44,12 +47,6 @@ rehab::v1::Patient MakePatient(const std::string& id,
   p.set_facility_id(facility_id);
   p.set_name(name);
   return p;
-}
-
-PatientScope ScopeOf(PatientScope::Kind kind) {
-  PatientScope scope;
-  scope.kind = kind;
-  return scope;
 }
 
 PatientQuery QueryOf(const PatientScope& scope) {
@@ -318,18 +315,6 @@ TEST_F(FakeStoreTest, InjectedWriteFailureIsReturned) {
   EXPECT_TRUE(store_.Write([](WriteTxn&) { return absl::OkStatus(); }).ok());
 }
 
-// The feed as "<kind> <collection>/<id>" lines, change_seq ascending.
-std::vector<std::string> Describe(const std::vector<FeedEntry>& entries) {
-  std::vector<std::string> lines;
-  for (const FeedEntry& e : entries) {
-    const char* kind = e.kind == FeedEntry::Kind::kUpsert      ? "upsert"
-                       : e.kind == FeedEntry::Kind::kTombstone ? "tombstone"
-                                                               : "removed";
-    lines.push_back(std::string(kind) + " " + e.collection + "/" + e.record_id);
-  }
-  return lines;
-}
-
 class FakeStoreFeedTest : public FakeStoreTest {
  protected:
   std::vector<FeedEntry> Feed(const PatientScope& scope, int64_t after_seq = 0,
@@ -393,19 +378,19 @@ TEST_F(FakeStoreFeedTest, ListsPatientBoundRecordsInScopeOncePaged) {
   ASSERT_TRUE(MoveP1(kVillage, "station-1").ok());
 
   std::vector<FeedEntry> all = Feed(ScopeOf(PatientScope::Kind::kAll));
-  EXPECT_THAT(Describe(all),
+  EXPECT_THAT(DescribeFeed(all),
               ElementsAre("upsert patients/p2", "upsert patients/p3",
                           "upsert enrollments/e1", "upsert enrollments/e2",
                           "upsert patients/p1"));
   EXPECT_EQ(all.back().change_seq, LastSeq());
   EXPECT_EQ(all[2].patient_id, "p1");
 
-  EXPECT_THAT(Describe(Feed(Subtree("320831001"))),
+  EXPECT_THAT(DescribeFeed(Feed(Subtree("320831001"))),
               ElementsAre("upsert patients/p3", "upsert enrollments/e1",
                           "upsert patients/p1"));
   std::vector<FeedEntry> page = Feed(Subtree("320831001"), 0, 2);
   ASSERT_EQ(page.size(), 2u);
-  EXPECT_THAT(Describe(Feed(Subtree("320831001"), page.back().change_seq)),
+  EXPECT_THAT(DescribeFeed(Feed(Subtree("320831001"), page.back().change_seq)),
               ElementsAre("upsert patients/p1"));
   EXPECT_THAT(Feed(Subtree("320831001"), LastSeq()), IsEmpty());
 }
@@ -413,10 +398,10 @@ TEST_F(FakeStoreFeedTest, ListsPatientBoundRecordsInScopeOncePaged) {
 TEST_F(FakeStoreFeedTest, AppliesEachScopeKindToTheFeed) {
   PatientScope patients = ScopeOf(PatientScope::Kind::kPatients);
   patients.patient_ids = {"p2"};
-  EXPECT_THAT(Describe(Feed(patients)), ElementsAre("upsert patients/p2"));
+  EXPECT_THAT(DescribeFeed(Feed(patients)), ElementsAre("upsert patients/p2"));
   PatientScope facility = ScopeOf(PatientScope::Kind::kFacility);
   facility.facility_id = "station-1";
-  EXPECT_THAT(Describe(Feed(facility)),
+  EXPECT_THAT(DescribeFeed(Feed(facility)),
               ElementsAre("upsert patients/p1", "upsert patients/p3"));
   EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kNone)), IsEmpty());
   EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kPractitioner)), IsEmpty());
@@ -430,11 +415,11 @@ TEST_F(FakeStoreFeedTest, AreaMoveRemovesFromTheOldScopeAndResendsToTheNew) {
   ASSERT_TRUE(MoveP1(kOtherTownship, "station-1").ok());
 
   std::vector<FeedEntry> old_scope = Feed(Subtree("320831001"), before);
-  EXPECT_THAT(Describe(old_scope),
+  EXPECT_THAT(DescribeFeed(old_scope),
               ElementsAre("removed patients/p1", "removed enrollments/e1"));
   std::vector<FeedEntry> new_scope = Feed(Subtree("320831002"), before);
   EXPECT_THAT(
-      Describe(new_scope),
+      DescribeFeed(new_scope),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
   // Every position is its own.
   std::set<int64_t> seqs;
@@ -444,18 +429,18 @@ TEST_F(FakeStoreFeedTest, AreaMoveRemovesFromTheOldScopeAndResendsToTheNew) {
   EXPECT_GT(*seqs.begin(), before);
   // A county-wide device keeps the patient: no removal, only the upserts.
   EXPECT_THAT(
-      Describe(Feed(Subtree("320831"), before)),
+      DescribeFeed(Feed(Subtree("320831"), before)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
 
   // Back home: the township gets the records again and no removal.
   const int64_t away = LastSeq();
   ASSERT_TRUE(MoveP1(kVillage, "station-1").ok());
-  EXPECT_THAT(Describe(Feed(Subtree("320831001"), 0)),
+  EXPECT_THAT(DescribeFeed(Feed(Subtree("320831001"), 0)),
               Not(Contains(StartsWith("removed"))));
   EXPECT_THAT(
-      Describe(Feed(Subtree("320831001"), away)),
+      DescribeFeed(Feed(Subtree("320831001"), away)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
-  EXPECT_THAT(Describe(Feed(Subtree("320831002"), away)),
+  EXPECT_THAT(DescribeFeed(Feed(Subtree("320831002"), away)),
               ElementsAre("removed patients/p1", "removed enrollments/e1"));
 }
 
@@ -469,18 +454,18 @@ TEST_F(FakeStoreFeedTest, FacilityMoveRemovesFromTheOldFacility) {
 
   ASSERT_TRUE(MoveP1(kVillage, "station-2").ok());
 
-  EXPECT_THAT(Describe(Feed(station1, before)),
+  EXPECT_THAT(DescribeFeed(Feed(station1, before)),
               ElementsAre("removed patients/p1", "removed enrollments/e1"));
   EXPECT_THAT(
-      Describe(Feed(station2, before)),
+      DescribeFeed(Feed(station2, before)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
   // The area did not change: the township sees the records, not a removal.
   EXPECT_THAT(
-      Describe(Feed(Subtree("320831001"), before)),
+      DescribeFeed(Feed(Subtree("320831001"), before)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1"));
   // Leaving every facility is a move too.
   ASSERT_TRUE(MoveP1(kVillage, "").ok());
-  EXPECT_THAT(Describe(Feed(station2, before)),
+  EXPECT_THAT(DescribeFeed(Feed(station2, before)),
               ElementsAre("removed patients/p1", "removed enrollments/e1"));
 }
 
@@ -496,7 +481,7 @@ TEST_F(FakeStoreFeedTest, TouchMovesAndVoidTombstonesAFeedEntry) {
                   .ok());
 
   std::vector<FeedEntry> feed = Feed(ScopeOf(PatientScope::Kind::kAll), before);
-  EXPECT_THAT(Describe(feed),
+  EXPECT_THAT(DescribeFeed(feed),
               ElementsAre("upsert patients/p3", "tombstone enrollments/e1"));
   EXPECT_EQ(feed.back().change_seq, LastSeq());
   absl::Status missing = store_.Write(

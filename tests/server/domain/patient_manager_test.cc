@@ -21,55 +21,28 @@ namespace rehab {
 namespace {
 
 using ::rehab::domain_test::Admin;
+using ::rehab::domain_test::AtFacility;
 using ::rehab::domain_test::FieldsOf;
+using ::rehab::domain_test::IdNumber;
+using ::rehab::domain_test::kCounty;
+using ::rehab::domain_test::kStart;
+using ::rehab::domain_test::kStation1;
+using ::rehab::domain_test::kStation2;
+using ::rehab::domain_test::kTownship1;
+using ::rehab::domain_test::kTownship2;
+using ::rehab::domain_test::kVillage1;
+using ::rehab::domain_test::kVillage2;
+using ::rehab::domain_test::Supervisor;
 using rehab::v1::Enrollment;
 using rehab::v1::Patient;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr char kCounty[] = "a0000000-0000-4000-8000-000000000001";
-constexpr char kTownship1[] = "a0000000-0000-4000-8000-000000000002";
-constexpr char kTownship2[] = "a0000000-0000-4000-8000-000000000003";
-constexpr char kVillage1[] = "a0000000-0000-4000-8000-000000000004";
-constexpr char kVillage2[] = "a0000000-0000-4000-8000-000000000005";
-constexpr char kStation1[] = "f0000000-0000-4000-8000-000000000001";
-constexpr char kStation2[] = "f0000000-0000-4000-8000-000000000002";
 constexpr char kMissing[] = "b0000000-0000-4000-8000-00000000ffff";
-
-// 2024-06-01 12:00 in the county (UTC+8).
-const absl::Time kStart = absl::FromUnixSeconds(1717214400);
-
-// A valid ID number of the model county: birth date YYYYMMDD and a
-// 3-digit sequence (odd: male).
-std::string IdNumber(const std::string& birth, int sequence) {
-  std::string first17 = absl::StrCat("320831", birth);
-  first17 += std::to_string(1000 + sequence).substr(1);
-  return first17 + IdCheckCharacter(first17);
-}
 
 std::string CardNumber(const std::string& id_number, int category, int grade) {
   return absl::StrCat(id_number, category, grade);
-}
-
-Caller Supervisor(const std::string& area_id, const std::string& code,
-                  bool psychiatric_identity = false) {
-  Caller c;
-  c.account_id = absl::StrCat("acct-sup-", code);
-  c.role = rehab::v1::ROLE_SUPERVISOR;
-  c.scope_id = area_id;
-  c.scope_area_code = code;
-  c.psychiatric_identity = psychiatric_identity;
-  return c;
-}
-
-Caller AtFacility(rehab::v1::Role role, const std::string& facility_id) {
-  Caller c;
-  c.account_id =
-      absl::StrCat("acct-", rehab::v1::Role_Name(role), "-", facility_id);
-  c.role = role;
-  c.scope_id = facility_id;
-  return c;
 }
 
 Caller PatientAccount(const std::string& patient_id) {
@@ -83,35 +56,7 @@ Caller PatientAccount(const std::string& patient_id) {
 class PatientManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(
-        store_
-            .Write([](WriteTxn& txn) -> absl::Status {
-              auto area = [&](const char* id, const char* code,
-                              const char* parent) {
-                rehab::v1::Area a;
-                a.set_id(id);
-                a.set_code(code);
-                a.set_name(code);
-                a.set_parent_id(parent);
-                return txn.PutArea(a);
-              };
-              RETURN_IF_ERROR(area(kCounty, "320831", ""));
-              RETURN_IF_ERROR(area(kTownship1, "320831100", kCounty));
-              RETURN_IF_ERROR(area(kTownship2, "320831200", kCounty));
-              RETURN_IF_ERROR(area(kVillage1, "320831100001", kTownship1));
-              RETURN_IF_ERROR(area(kVillage2, "320831200001", kTownship2));
-              auto station = [&](const char* id, const char* area_id) {
-                rehab::v1::Facility f;
-                f.set_id(id);
-                f.set_name(id);
-                f.set_type(rehab::v1::FACILITY_TYPE_REHAB_STATION);
-                f.set_area_id(area_id);
-                return txn.PutFacility(f);
-              };
-              RETURN_IF_ERROR(station(kStation1, kVillage1));
-              return station(kStation2, kVillage2);
-            })
-            .ok());
+    ASSERT_TRUE(domain_test::PutModelCounty(store_).ok());
   }
 
   // A patient of village 1, served by station 1.

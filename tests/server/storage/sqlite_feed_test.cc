@@ -20,11 +20,16 @@
 #include "server/storage/connection.h"
 #include "server/storage/migrations.h"
 #include "server/storage/sqlite_store.h"
+#include "tests/server/domain/domain_test_util.h"
 #include "tests/server/storage/store_test_util.h"
 
 namespace rehab {
 namespace {
 
+using ::rehab::domain_test::AreaScope;
+using ::rehab::domain_test::DescribeFeed;
+using ::rehab::domain_test::FacilityScope;
+using ::rehab::domain_test::ScopeOf;
 using ::rehab::storage_test::MakeArea;
 using ::rehab::storage_test::MakeEnrollment;
 using ::rehab::storage_test::MakePatient;
@@ -39,36 +44,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
-
-PatientScope ScopeOf(PatientScope::Kind kind) {
-  PatientScope scope;
-  scope.kind = kind;
-  return scope;
-}
-
-PatientScope AreaScope(const std::string& code) {
-  PatientScope scope = ScopeOf(PatientScope::Kind::kAreaSubtree);
-  scope.area_code = code;
-  return scope;
-}
-
-PatientScope FacilityScope(const std::string& facility_id) {
-  PatientScope scope = ScopeOf(PatientScope::Kind::kFacility);
-  scope.facility_id = facility_id;
-  return scope;
-}
-
-// The feed as "<kind> <collection>/<id>" lines, in the order given.
-std::vector<std::string> Describe(const std::vector<FeedEntry>& entries) {
-  std::vector<std::string> lines;
-  for (const FeedEntry& e : entries) {
-    const char* kind = e.kind == FeedEntry::Kind::kUpsert      ? "upsert"
-                       : e.kind == FeedEntry::Kind::kTombstone ? "tombstone"
-                                                               : "removed";
-    lines.push_back(absl::StrCat(kind, " ", e.collection, "/", e.record_id));
-  }
-  return lines;
-}
 
 std::set<int64_t> Seqs(const std::vector<FeedEntry>& entries) {
   std::set<int64_t> seqs;
@@ -153,7 +128,7 @@ TEST_F(SqliteFeedTest, ListsPatientRecordsInChangeSeqOrderAndPages) {
 
   // Areas and facilities are in `changes` but bound to no patient.
   std::vector<FeedEntry> all = Feed(ScopeOf(PatientScope::Kind::kAll));
-  EXPECT_THAT(Describe(all),
+  EXPECT_THAT(DescribeFeed(all),
               ElementsAre("upsert patients/p1", "upsert patients/p2",
                           "upsert enrollments/e1", "upsert enrollments/e2",
                           "upsert enrollments/e3"));
@@ -163,10 +138,10 @@ TEST_F(SqliteFeedTest, ListsPatientRecordsInChangeSeqOrderAndPages) {
   EXPECT_EQ(Seqs(all).size(), all.size());
 
   std::vector<FeedEntry> first = Feed(ScopeOf(PatientScope::Kind::kAll), 0, 2);
-  EXPECT_THAT(Describe(first),
+  EXPECT_THAT(DescribeFeed(first),
               ElementsAre("upsert patients/p1", "upsert patients/p2"));
-  EXPECT_THAT(Describe(Feed(ScopeOf(PatientScope::Kind::kAll),
-                            first.back().change_seq, 2)),
+  EXPECT_THAT(DescribeFeed(Feed(ScopeOf(PatientScope::Kind::kAll),
+                                first.back().change_seq, 2)),
               ElementsAre("upsert enrollments/e1", "upsert enrollments/e2"));
   EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kAll), LastSeq()), IsEmpty());
   EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kAll), 0, 0), IsEmpty());
@@ -180,7 +155,7 @@ TEST_F(SqliteFeedTest, ARecordAppearsOnceAtItsLatestChange) {
   ASSERT_TRUE(Put(e1).ok());
 
   std::vector<FeedEntry> all = Feed(ScopeOf(PatientScope::Kind::kAll));
-  EXPECT_THAT(Describe(all),
+  EXPECT_THAT(DescribeFeed(all),
               ElementsAre("upsert patients/p1", "upsert patients/p2",
                           "upsert enrollments/e2", "upsert enrollments/e3",
                           "upsert enrollments/e1"));
@@ -192,12 +167,12 @@ TEST_F(SqliteFeedTest, AppliesEachScopeKind) {
   PatientScope patients = ScopeOf(PatientScope::Kind::kPatients);
   patients.patient_ids = {"p2"};
   // A patient's own row names the patient itself.
-  EXPECT_THAT(Describe(Feed(patients)),
+  EXPECT_THAT(DescribeFeed(Feed(patients)),
               ElementsAre("upsert patients/p2", "upsert enrollments/e3"));
-  EXPECT_THAT(Describe(Feed(AreaScope("320831001"))),
+  EXPECT_THAT(DescribeFeed(Feed(AreaScope("320831001"))),
               ElementsAre("upsert patients/p1", "upsert enrollments/e1",
                           "upsert enrollments/e2"));
-  EXPECT_THAT(Describe(Feed(FacilityScope("f-vil2"))),
+  EXPECT_THAT(DescribeFeed(Feed(FacilityScope("f-vil2"))),
               ElementsAre("upsert patients/p2", "upsert enrollments/e3"));
   EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kNone)), IsEmpty());
   EXPECT_THAT(Feed(ScopeOf(PatientScope::Kind::kPractitioner)), IsEmpty());
@@ -212,12 +187,12 @@ TEST_F(SqliteFeedTest, AreaMoveRemovesFromTheOldScopeAndResendsToTheNew) {
   ASSERT_TRUE(MoveP1("a-vil2", "f-vil1").ok());
 
   std::vector<FeedEntry> old_scope = Feed(AreaScope("320831001"), before);
-  EXPECT_THAT(Describe(old_scope),
+  EXPECT_THAT(DescribeFeed(old_scope),
               ElementsAre("removed patients/p1", "removed enrollments/e1",
                           "removed enrollments/e2"));
   std::vector<FeedEntry> new_scope = Feed(AreaScope("320831002"), before);
   EXPECT_THAT(
-      Describe(new_scope),
+      DescribeFeed(new_scope),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1",
                            "upsert enrollments/e2"));
   // Every entry has its own position, after the device's cursor.
@@ -227,12 +202,12 @@ TEST_F(SqliteFeedTest, AreaMoveRemovesFromTheOldScopeAndResendsToTheNew) {
   EXPECT_GT(*seqs.begin(), before);
   EXPECT_EQ(*seqs.rbegin(), LastSeq());
   // A device of the old scope that starts over sees nothing of p1.
-  EXPECT_THAT(Describe(Feed(AreaScope("320831001"))),
+  EXPECT_THAT(DescribeFeed(Feed(AreaScope("320831001"))),
               ElementsAre("removed patients/p1", "removed enrollments/e1",
                           "removed enrollments/e2"));
   // The county keeps the patient: upserts, no removal.
   EXPECT_THAT(
-      Describe(Feed(AreaScope("320831"), before)),
+      DescribeFeed(Feed(AreaScope("320831"), before)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1",
                            "upsert enrollments/e2"));
   // The record itself carries its new position.
@@ -242,13 +217,13 @@ TEST_F(SqliteFeedTest, AreaMoveRemovesFromTheOldScopeAndResendsToTheNew) {
   // learns that they left.
   const int64_t away = LastSeq();
   ASSERT_TRUE(MoveP1("a-vil1", "f-vil1").ok());
-  EXPECT_THAT(Describe(Feed(AreaScope("320831001"))),
+  EXPECT_THAT(DescribeFeed(Feed(AreaScope("320831001"))),
               Not(Contains(StartsWith("removed"))));
   EXPECT_THAT(
-      Describe(Feed(AreaScope("320831001"), away)),
+      DescribeFeed(Feed(AreaScope("320831001"), away)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1",
                            "upsert enrollments/e2"));
-  EXPECT_THAT(Describe(Feed(AreaScope("320831002"), away)),
+  EXPECT_THAT(DescribeFeed(Feed(AreaScope("320831002"), away)),
               ElementsAre("removed patients/p1", "removed enrollments/e1",
                           "removed enrollments/e2"));
 }
@@ -267,11 +242,11 @@ TEST_F(SqliteFeedTest, ARecordIsRemovedOnceAfterSeveralMovesOut) {
   ASSERT_TRUE(MoveP1("a-vil2", "f-vil1").ok());
 
   std::vector<FeedEntry> township = Feed(AreaScope("320831001"));
-  EXPECT_THAT(Describe(township),
+  EXPECT_THAT(DescribeFeed(township),
               ElementsAre("removed patients/p1", "removed enrollments/e1",
                           "removed enrollments/e2"));
   // Village 1 saw only the first move.
-  EXPECT_THAT(Describe(Feed(AreaScope("320831001001"))),
+  EXPECT_THAT(DescribeFeed(Feed(AreaScope("320831001001"))),
               ElementsAre("removed patients/p1", "removed enrollments/e1",
                           "removed enrollments/e2"));
   EXPECT_LT(*Seqs(Feed(AreaScope("320831001001"))).rbegin(),
@@ -284,29 +259,29 @@ TEST_F(SqliteFeedTest, FacilityMoveRemovesFromTheOldFacility) {
 
   ASSERT_TRUE(MoveP1("a-vil1", "f-center").ok());
 
-  EXPECT_THAT(Describe(Feed(FacilityScope("f-vil1"), before)),
+  EXPECT_THAT(DescribeFeed(Feed(FacilityScope("f-vil1"), before)),
               ElementsAre("removed patients/p1", "removed enrollments/e1",
                           "removed enrollments/e2"));
   EXPECT_THAT(
-      Describe(Feed(FacilityScope("f-center"), before)),
+      DescribeFeed(Feed(FacilityScope("f-center"), before)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1",
                            "upsert enrollments/e2"));
   // The area stayed: the village re-receives the records, no removal.
   EXPECT_THAT(
-      Describe(Feed(AreaScope("320831001001"), before)),
+      DescribeFeed(Feed(AreaScope("320831001001"), before)),
       UnorderedElementsAre("upsert patients/p1", "upsert enrollments/e1",
                            "upsert enrollments/e2"));
 
   // Leaving every facility is a move out too.
   ASSERT_TRUE(MoveP1("a-vil1", "").ok());
-  EXPECT_THAT(Describe(Feed(FacilityScope("f-center"), before)),
+  EXPECT_THAT(DescribeFeed(Feed(FacilityScope("f-center"), before)),
               ElementsAre("removed patients/p1", "removed enrollments/e1",
                           "removed enrollments/e2"));
   // An unchanged placement moves nothing.
   const int64_t settled = LastSeq();
   ASSERT_TRUE(MoveP1("a-vil1", "").ok());
   EXPECT_EQ(LastSeq(), settled + 1);
-  EXPECT_THAT(Describe(Feed(ScopeOf(PatientScope::Kind::kAll), settled)),
+  EXPECT_THAT(DescribeFeed(Feed(ScopeOf(PatientScope::Kind::kAll), settled)),
               ElementsAre("upsert patients/p1"));
 }
 
@@ -335,7 +310,7 @@ TEST_F(SqliteFeedTest, TouchMovesAndVoidTombstonesAnEntry) {
                   .ok());
 
   std::vector<FeedEntry> feed = Feed(ScopeOf(PatientScope::Kind::kAll), before);
-  EXPECT_THAT(Describe(feed),
+  EXPECT_THAT(DescribeFeed(feed),
               ElementsAre("upsert patients/p2", "tombstone enrollments/e1"));
   EXPECT_THAT(Seqs(feed), ElementsAre(before + 1, before + 2));
   EXPECT_EQ(LastSeq(), before + 2);
@@ -345,7 +320,7 @@ TEST_F(SqliteFeedTest, TouchMovesAndVoidTombstonesAnEntry) {
                     return txn.TouchFeed("enrollments", "e1");
                   })
                   .ok());
-  EXPECT_THAT(Describe(Feed(ScopeOf(PatientScope::Kind::kAll), before + 2)),
+  EXPECT_THAT(DescribeFeed(Feed(ScopeOf(PatientScope::Kind::kAll), before + 2)),
               ElementsAre("tombstone enrollments/e1"));
 
   absl::Status missing = store_->Write(
@@ -384,7 +359,7 @@ TEST_F(SqliteFeedTest, NestedRollbackKeepsTheRestOfTheTransaction) {
   EXPECT_EQ(inner_failed.code(), absl::StatusCode::kAborted);
 
   std::vector<FeedEntry> feed = Feed(ScopeOf(PatientScope::Kind::kAll));
-  EXPECT_THAT(Describe(feed),
+  EXPECT_THAT(DescribeFeed(feed),
               ElementsAre("upsert patients/p1", "upsert patients/p4"));
   // The rolled-back writes handed out no change_seq.
   EXPECT_THAT(Seqs(feed), ElementsAre(before + 1, before + 2));
@@ -554,7 +529,7 @@ TEST_F(SqliteFeedTest, AVillagePullsItsPartOfACountyFeedQuickly) {
       store_
           ->Write([](WriteTxn& txn) { return txn.TouchFeed("patients", "p0"); })
           .ok());
-  EXPECT_THAT(Describe(Feed(AreaScope("320831001001"), cursor)),
+  EXPECT_THAT(DescribeFeed(Feed(AreaScope("320831001001"), cursor)),
               ElementsAre("upsert patients/p0"));
 }
 
@@ -616,7 +591,7 @@ TEST(SqliteFeedMigrationTest, UpgradesAVersionOneDatabaseKeepingItsData) {
             FeedQuery query;
             query.scope.kind = PatientScope::Kind::kAll;
             ASSIGN_OR_RETURN(std::vector<FeedEntry> feed, txn.ListFeed(query));
-            EXPECT_THAT(Describe(feed), ElementsAre("upsert patients/p1"));
+            EXPECT_THAT(DescribeFeed(feed), ElementsAre("upsert patients/p1"));
             return absl::OkStatus();
           })
           .ok());
@@ -638,7 +613,7 @@ TEST(SqliteFeedMigrationTest, UpgradesAVersionOneDatabaseKeepingItsData) {
             FeedQuery query;
             query.scope = AreaScope("320831001001");
             ASSIGN_OR_RETURN(std::vector<FeedEntry> feed, txn.ListFeed(query));
-            EXPECT_THAT(Describe(feed), ElementsAre("removed patients/p1"));
+            EXPECT_THAT(DescribeFeed(feed), ElementsAre("removed patients/p1"));
             return absl::OkStatus();
           })
           .ok());

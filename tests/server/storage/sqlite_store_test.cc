@@ -22,11 +22,16 @@
 #include "server/common/dates.h"
 #include "server/common/errors.h"
 #include "server/common/status_macros.h"
+#include "tests/server/domain/domain_test_util.h"
 #include "tests/server/storage/store_test_util.h"
 
 namespace rehab {
 namespace {
 
+using ::rehab::domain_test::AreaScope;
+using ::rehab::domain_test::FacilityScope;
+using ::rehab::domain_test::PatientsScope;
+using ::rehab::domain_test::ScopeOf;
 using ::rehab::storage_test::MakeAccount;
 using ::rehab::storage_test::MakeArea;
 using ::rehab::storage_test::MakeEnrollment;
@@ -47,30 +52,6 @@ std::vector<std::string> Ids(const std::vector<Patient>& patients) {
   std::vector<std::string> ids;
   for (const Patient& p : patients) ids.push_back(p.id());
   return ids;
-}
-
-PatientScope ScopeOf(PatientScope::Kind kind) {
-  PatientScope scope;
-  scope.kind = kind;
-  return scope;
-}
-
-PatientScope AreaScope(const std::string& code) {
-  PatientScope scope = ScopeOf(PatientScope::Kind::kAreaSubtree);
-  scope.area_code = code;
-  return scope;
-}
-
-PatientScope FacilityScope(const std::string& facility_id) {
-  PatientScope scope = ScopeOf(PatientScope::Kind::kFacility);
-  scope.facility_id = facility_id;
-  return scope;
-}
-
-PatientScope PatientsScope(std::vector<std::string> ids) {
-  PatientScope scope = ScopeOf(PatientScope::Kind::kPatients);
-  scope.patient_ids = std::move(ids);
-  return scope;
 }
 
 std::vector<std::string> FileNames(const std::string& dir) {
