@@ -32,6 +32,11 @@ using rehab::v1::MutationResult;
 // its token resumes after them.
 constexpr int64_t kMaxScannedEntries = 10 * int64_t{kMaxPullPageSize};
 
+// Mutations of a Push batch applied under one savepoint (SyncManager::
+// ApplyRun): a run that fails is applied again one mutation at a time, so a
+// refused mutation costs at most this many applied twice.
+constexpr size_t kApplyRunSize = 32;
+
 // --- Sync tokens --------------------------------------------------------
 // version (1) | last change_seq (8) | issue time, Unix µs (8) |
 // scope fingerprint (32) | HMAC-SHA256 of the above (32), base64url.
@@ -296,9 +301,10 @@ absl::StatusOr<rehab::v1::PushResponse> SyncManager::Push(
   rehab::v1::PushResponse response;
   RETURN_IF_ERROR(store_->Write([&](WriteTxn& txn) -> absl::Status {
     response.clear_results();
-    for (const Pending& pending : batch) {
-      ASSIGN_OR_RETURN(*response.add_results(),
-                       Apply(txn, caller, pending, now));
+    for (size_t begin = 0; begin < batch.size(); begin += kApplyRunSize) {
+      RETURN_IF_ERROR(ApplyRun(txn, caller, batch, begin,
+                               std::min(batch.size(), begin + kApplyRunSize),
+                               now, response));
     }
     return txn
         .PruneAppliedMutations(now - options_.horizon, options_.prune_limit)
@@ -363,10 +369,46 @@ SyncManager::Pending SyncManager::Prepare(const Caller& caller,
   return p;
 }
 
+absl::Status SyncManager::ApplyRun(WriteTxn& txn, const Caller& caller,
+                                   const std::vector<Pending>& batch,
+                                   size_t begin, size_t end, absl::Time now,
+                                   rehab::v1::PushResponse& response) const {
+  // Most runs apply whole: one savepoint for the run, not one per
+  // mutation. Every release of a savepoint nested in the job's own costs
+  // SQLite a walk of the in-memory sub-journal from its start, so one per
+  // mutation made a batch quadratic in its size.
+  std::vector<MutationResult> results;
+  results.reserve(end - begin);
+  const absl::Status run = txn.Nested([&](WriteTxn& nested) -> absl::Status {
+    for (size_t i = begin; i < end; ++i) {
+      ASSIGN_OR_RETURN(MutationResult result,
+                       Apply(nested, caller, batch[i], now, /*guarded=*/false));
+      results.push_back(std::move(result));
+    }
+    return absl::OkStatus();
+  });
+  if (run.ok()) {
+    for (MutationResult& result : results) {
+      *response.add_results() = std::move(result);
+    }
+    return absl::OkStatus();
+  }
+  if (IsServerFault(run)) return run;
+  // A mutation of the run failed and the run is undone: apply it again one
+  // mutation at a time. It starts from the same state, so each mutation
+  // gets the result it would have had alone.
+  for (size_t i = begin; i < end; ++i) {
+    ASSIGN_OR_RETURN(*response.add_results(),
+                     Apply(txn, caller, batch[i], now, /*guarded=*/true));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<MutationResult> SyncManager::Apply(WriteTxn& txn,
                                                   const Caller& caller,
                                                   const Pending& pending,
-                                                  absl::Time now) const {
+                                                  absl::Time now,
+                                                  bool guarded) const {
   MutationResult result;
   result.set_mutation_id(pending.mutation->mutation_id());
   // Checked inside the transaction, so that two devices (or two threads)
@@ -399,7 +441,7 @@ absl::StatusOr<MutationResult> SyncManager::Apply(WriteTxn& txn,
 
   const SyncCollection& collection = *pending.collection;
   SyncWrite written;
-  const absl::Status status = txn.Nested([&](WriteTxn& nested) -> absl::Status {
+  const auto write = [&](WriteTxn& nested) -> absl::Status {
     ASSIGN_OR_RETURN(written,
                      collection.apply(nested, caller, pending.prepared, now));
     AppliedMutation record;
@@ -412,7 +454,8 @@ absl::StatusOr<MutationResult> SyncManager::Apply(WriteTxn& txn,
     record.change_seq = written.change_seq;
     record.apply_time = now;
     return nested.PutAppliedMutation(record);
-  });
+  };
+  const absl::Status status = guarded ? txn.Nested(write) : write(txn);
   if (status.ok()) {
     result.set_outcome(written.applied ? rehab::v1::OUTCOME_APPLIED
                                        : rehab::v1::OUTCOME_DUPLICATE);
@@ -421,7 +464,7 @@ absl::StatusOr<MutationResult> SyncManager::Apply(WriteTxn& txn,
     result.set_change_seq(written.change_seq);
     return result;
   }
-  if (IsServerFault(status)) return status;
+  if (!guarded || IsServerFault(status)) return status;
   if (!IsVersionConflict(status)) return Rejected(std::move(result), status);
 
   result.set_outcome(rehab::v1::OUTCOME_CONFLICT);

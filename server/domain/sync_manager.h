@@ -25,10 +25,13 @@
 // The payload is the record with the server-owned fields cleared, plus
 // base_version and the record type (device_time is not part of it); its
 // SHA-256 is kept with the applied mutation id for SyncOptions::horizon.
-// The whole batch is one write transaction, each mutation in a nested one:
-// the batch is durable when Push returns, and a crash before leaves none
-// of it applied. A server fault (INTERNAL, UNAVAILABLE, ...) fails the
-// whole call with nothing applied, so the device retries rather than parks.
+// The whole batch is one write transaction, a failed mutation's writes
+// undone alone (runs of mutations share a nested transaction; a run in
+// which one fails is undone and applied again one mutation to a nested
+// transaction): the batch is durable when Push returns, and a crash before
+// leaves none of it applied. A server fault (INTERNAL, UNAVAILABLE, ...)
+// fails the whole call with nothing applied, so the device retries rather
+// than parks.
 //
 // Pull. The changes in the caller's scope (AccessPolicy::PatientScopeFor;
 // break-glass grants never enter the feed) after the position an opaque
@@ -51,6 +54,7 @@
 #ifndef REHAB_SERVER_DOMAIN_SYNC_MANAGER_H_
 #define REHAB_SERVER_DOMAIN_SYNC_MANAGER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -110,12 +114,22 @@ class SyncManager {
 
   Pending Prepare(const Caller& caller, const rehab::v1::Mutation& mutation,
                   absl::Time now) const;
-  // One mutation's result inside the batch's transaction; an error is a
-  // server fault that fails the batch.
+  // Applies batch[begin, end) inside the batch's transaction, appending
+  // their results to `response`; an error is a server fault that fails the
+  // batch.
+  absl::Status ApplyRun(WriteTxn& txn, const Caller& caller,
+                        const std::vector<Pending>& batch, size_t begin,
+                        size_t end, absl::Time now,
+                        rehab::v1::PushResponse& response) const;
+  // One mutation's result inside the batch's transaction. Guarded, its
+  // writes are undone alone when it fails, and an error is a server fault
+  // that fails the batch; unguarded (inside a run's savepoint), any failure
+  // of its writes is returned, for the run to be undone.
   absl::StatusOr<rehab::v1::MutationResult> Apply(WriteTxn& txn,
                                                   const Caller& caller,
                                                   const Pending& pending,
-                                                  absl::Time now) const;
+                                                  absl::Time now,
+                                                  bool guarded) const;
 
   Store* const store_;
   const Clock* const clock_;

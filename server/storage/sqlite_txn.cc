@@ -240,6 +240,15 @@ constexpr char kSelectPatientByCard[] =
 constexpr char kSelectOtherPatientWithIdNumber[] =
     "SELECT 1 FROM patients WHERE id_number = ? AND id <> ?";
 constexpr char kCountPatients[] = "SELECT COUNT(*) FROM patients";
+// For a patient not stored yet. A plain INSERT checks every constraint
+// before it writes, so SQLite gives it no statement journal; the upsert's
+// update may fail halfway and needs one, whose release walks the in-memory
+// sub-journal from its start (costly inside a large Push batch).
+constexpr char kInsertPatient[] =
+    "INSERT INTO patients (id, version, create_time, update_time, "
+    "change_seq, author, device_id, id_number, card_number, name, area_id, "
+    "area_code, facility_id, category, grade, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kUpsertPatient[] =
     "INSERT INTO patients (id, version, create_time, update_time, "
     "change_seq, author, device_id, id_number, card_number, name, area_id, "
@@ -1011,6 +1020,7 @@ absl::Status SqliteTxn::PutPatient(Patient& patient) {
                    AreaCodeOf(patient.area_id(), "patient.area_id"));
   // A change of placement (area or home facility) moves the patient out of
   // some scopes and into others: the feed must tell both (MoveWithPatient).
+  bool stored = false;
   bool moves = false;
   std::string old_area_code;
   std::string old_facility_id;
@@ -1018,8 +1028,8 @@ absl::Status SqliteTxn::PutPatient(Patient& patient) {
     ASSIGN_OR_RETURN(Statement select,
                      connection_->GetCachedStatement(kSelectPatientPlacement));
     select.BindText(0, patient.id());
-    ASSIGN_OR_RETURN(bool row, select.Step());
-    if (row) {
+    ASSIGN_OR_RETURN(stored, select.Step());
+    if (stored) {
       old_area_code = select.ColumnText(0);
       old_facility_id = select.ColumnIsNull(1) ? "" : select.ColumnText(1);
       moves = old_area_code != area_code ||
@@ -1031,7 +1041,8 @@ absl::Status SqliteTxn::PutPatient(Patient& patient) {
   if (moves) RETURN_IF_ERROR(savepoint.Begin());
   const int64_t given_seq = patient.change_seq();
   absl::Status status = PutRecord(
-      kUpsertPatient, kPatients, patient, patient.id(), [&](Statement& upsert) {
+      stored ? kUpsertPatient : kInsertPatient, kPatients, patient,
+      patient.id(), [&](Statement& upsert) {
         upsert.BindText(kCommonColumns + 0, patient.id_number());
         upsert.BindTextOrNull(kCommonColumns + 1,
                               patient.disability_card_number());
