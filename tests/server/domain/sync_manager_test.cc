@@ -703,6 +703,36 @@ TEST_F(SyncManagerTest, ADoctorPullsNothingUntilContractsExist) {
   EXPECT_TRUE(Pull(doctor, page->sync_token()).ok());
 }
 
+TEST_F(SyncManagerTest, AVoidedRecordArrivesAsATombstoneWithoutItsContent) {
+  const Patient p = NewPatient(1);
+  const Mutation enroll =
+      EnrollmentMutation(p.id(), rehab::v1::PROGRAM_PRECISION_REHAB);
+  ASSERT_TRUE(Push({PatientMutation(p), enroll}).ok());
+  const Caller staff = AtFacility(rehab::v1::ROLE_FACILITY_STAFF, kStation1);
+  std::string token;
+  ASSERT_EQ(PullAll(staff, &token).size(), 2u);
+
+  ASSERT_TRUE(store_
+                  .Write([&](WriteTxn& txn) {
+                    return txn.VoidInFeed("enrollments",
+                                          enroll.enrollment().id());
+                  })
+                  .ok());
+  const std::vector<Change> later = PullAll(staff, &token);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].kind(), rehab::v1::CHANGE_KIND_TOMBSTONE);
+  EXPECT_EQ(later[0].collection(), "enrollments");
+  EXPECT_EQ(later[0].id(), enroll.enrollment().id());
+  EXPECT_EQ(later[0].record_case(), Change::RECORD_NOT_SET);
+
+  // A device starting afresh learns of the void too, after the patient.
+  std::string fresh;
+  const std::vector<Change> all = PullAll(staff, &fresh);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].kind(), rehab::v1::CHANGE_KIND_UPSERT);
+  EXPECT_EQ(all[1].kind(), rehab::v1::CHANGE_KIND_TOMBSTONE);
+}
+
 TEST_F(SyncManagerTest, AKioskPullsItsFacilitysPatientsInTheKioskView) {
   Patient mine = NewPatient(1);
   mine.set_address("1 Village Road");
