@@ -476,10 +476,10 @@ TEST_F(SqliteFeedTest, SecretsAreKeptFirstComeAndSurviveReopen) {
   EXPECT_FALSE(absent.has_value());
 }
 
-// A village's device pulling its whole feed out of a county's: it reads
-// each position after its cursor once, and a caught-up device reads almost
-// nothing.
-TEST_F(SqliteFeedTest, AVillagePullsItsPartOfACountyFeedQuickly) {
+// A village's device pulling its whole feed out of a county's gets exactly
+// its part, page by page, and once caught up only what changes after. (How
+// fast is the load generator's business: tools/bench, scenario pull.)
+TEST_F(SqliteFeedTest, AVillagePullsExactlyItsPartOfACountyFeed) {
   constexpr int kVillages = 10;
   constexpr int kPatients = 2500;  // and three enrollments each: 10,000
   ASSERT_TRUE(store_
@@ -509,7 +509,6 @@ TEST_F(SqliteFeedTest, AVillagePullsItsPartOfACountyFeedQuickly) {
                   })
                   .ok());
 
-  const absl::Time start = absl::Now();
   int64_t cursor = 0;
   size_t pulled = 0;
   for (;;) {
@@ -518,11 +517,7 @@ TEST_F(SqliteFeedTest, AVillagePullsItsPartOfACountyFeedQuickly) {
     pulled += page.size();
     cursor = page.back().change_seq;
   }
-  const absl::Duration initial = absl::Now() - start;
   EXPECT_EQ(pulled, static_cast<size_t>(kPatients / kVillages * 4));
-  EXPECT_LT(initial, absl::Milliseconds(100));
-  RecordProperty("initial_pull_us",
-                 static_cast<int>(absl::ToInt64Microseconds(initial)));
 
   // One more change in the village: the caught-up device gets just that.
   ASSERT_TRUE(
