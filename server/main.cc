@@ -31,6 +31,7 @@
 #include "server/common/clock.h"
 #include "server/common/log.h"
 #include "server/domain/auth_manager.h"
+#include "server/domain/follow_up_rules.h"
 #include "server/domain/password_hasher.h"
 #include "server/storage/sqlite_store.h"
 
@@ -64,6 +65,17 @@ ABSL_FLAG(absl::Duration, refresh_token_ttl, absl::Hours(24 * 30),
 ABSL_FLAG(int, mutation_horizon_days, 90,
           "Days an applied Push mutation id is remembered (a retry within "
           "them is answered DUPLICATE) and a sync token stays valid.");
+ABSL_FLAG(std::string, follow_up_rules, "",
+          "The county's follow-up rules file (name = value lines: "
+          "unstable_days, basically_stable_days, stable_days, "
+          "high_risk_days, low_risk_days, no_risk_days, first_visit_days, "
+          "missed_visits_lost, alert_risk_level); DOMAIN.md's defaults "
+          "when not given.");
+ABSL_FLAG(absl::Duration, visit_clock_skew, absl::Minutes(10),
+          "How far ahead of the server's clock a device may date a visit.");
+ABSL_FLAG(absl::Duration, maintenance_interval, absl::Hours(1),
+          "How often contracts past their end expire and overdue "
+          "follow-ups raise alerts (also once at start); 0 turns it off.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM or SIGINT, how long in-flight calls may take to "
           "finish before they are cancelled.");
@@ -198,6 +210,24 @@ std::optional<std::string> BuildOptions(ServerOptions* options) {
   if (absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
     return "--shutdown_grace must not be negative";
   }
+  const std::string rules_path = absl::GetFlag(FLAGS_follow_up_rules);
+  if (!rules_path.empty()) {
+    absl::StatusOr<FollowUpRules> rules = FollowUpRules::Load(rules_path);
+    if (!rules.ok()) {
+      return absl::StrCat("--follow_up_rules: ", rules.status().message());
+    }
+    options->contracts.rules = *rules;
+  }
+  options->contracts.clock_skew_tolerance =
+      absl::GetFlag(FLAGS_visit_clock_skew);
+  if (options->contracts.clock_skew_tolerance < absl::ZeroDuration() ||
+      options->contracts.clock_skew_tolerance > absl::Hours(24)) {
+    return "--visit_clock_skew must be from 0 to 24h";
+  }
+  options->maintenance_interval = absl::GetFlag(FLAGS_maintenance_interval);
+  if (options->maintenance_interval < absl::ZeroDuration()) {
+    return "--maintenance_interval must not be negative";
+  }
   options->seed_demo = absl::GetFlag(FLAGS_demo);
   return std::nullopt;
 }
@@ -275,7 +305,8 @@ void PrintDemoSummary(const DemoSummary& summary) {
               << summary.areas << " areas, " << summary.facilities
               << " facilities, " << summary.practitioners << " practitioners, "
               << summary.patients << " patients, " << summary.enrollments
-              << " enrollments.\n";
+              << " enrollments, " << summary.contracts << " contracts, "
+              << summary.visits << " visits.\n";
   } else {
     std::cout << "The database holds patients already; nothing was "
                  "seeded.\n";

@@ -1,9 +1,14 @@
 #include "rehab/client/client.h"
 
+#include <algorithm>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "client-sdk/src/auth_session.h"
 #include "client-sdk/src/collections.h"
 #include "client-sdk/src/grpc_stub.h"
@@ -11,6 +16,7 @@
 #include "client-sdk/src/session_call.h"
 #include "client-sdk/src/stub.h"
 #include "client-sdk/src/sync_engine.h"
+#include "server/common/dates.h"
 #include "server/common/errors.h"
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
@@ -26,9 +32,13 @@ using internal::Collection;
 using internal::ContextFor;
 using internal::Stub;
 using internal::SyncEngine;
+using rehab::v1::Alert;
+using rehab::v1::Contract;
 using rehab::v1::Enrollment;
+using rehab::v1::FollowUp;
 using rehab::v1::Mutation;
 using rehab::v1::Patient;
+using rehab::v1::Visit;
 
 const Collection& Patients() {
   return *internal::FindCollectionByField(Mutation::kPatientFieldNumber);
@@ -36,6 +46,10 @@ const Collection& Patients() {
 
 const Collection& Enrollments() {
   return *internal::FindCollectionByField(Mutation::kEnrollmentFieldNumber);
+}
+
+const Collection& CollectionNamed(std::string_view name) {
+  return *internal::FindCollection(name);
 }
 
 template <typename Record>
@@ -70,6 +84,42 @@ absl::StatusOr<std::vector<Record>> ParseAll(
   return out;
 }
 
+bool TimeBefore(const google::protobuf::Timestamp& a,
+                const google::protobuf::Timestamp& b) {
+  return a.seconds() != b.seconds() ? a.seconds() < b.seconds()
+                                    : a.nanos() < b.nanos();
+}
+
+// A contract a new visit may go under: ACTIVE, or made on this device and
+// not yet answered (the server makes every new contract ACTIVE).
+bool TakesVisits(const Contract& contract) {
+  return contract.status() == rehab::v1::CONTRACT_STATUS_ACTIVE ||
+         (contract.version() == 0 &&
+          contract.status() == rehab::v1::CONTRACT_STATUS_UNSPECIFIED);
+}
+
+// Where the follow-up stands on `today` (the rule of DOMAIN.md section 3):
+// the server's figures are as of the day it wrote the record, and a phone
+// may be offline for days since.
+void StandAsOf(absl::CivilDay today, int32_t missed_visits_lost,
+               FollowUp& follow_up) {
+  absl::CivilDay due;
+  if (!absl::ParseCivilTime(follow_up.due_date(), &due)) return;
+  const int64_t late = today - due;
+  follow_up.set_overdue(late > 0);
+  follow_up.set_days_overdue(late > 0 ? static_cast<int32_t>(late) : 0);
+  // Due dates passed by more than a whole interval: the k >= 1 with
+  // today > due + k * interval.
+  int32_t missed = 0;
+  if (late > 0 && follow_up.interval_days() > 0) {
+    missed = static_cast<int32_t>((late - 1) / follow_up.interval_days());
+  }
+  follow_up.set_missed_visits(missed);
+  if (missed_visits_lost > 0 && missed >= missed_visits_lost) {
+    follow_up.set_lost_to_follow_up(true);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
@@ -79,6 +129,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   absl::StatusOr<std::shared_ptr<Stub>> stub = internal::MakeGrpcStub(options);
   if (!stub.ok()) return stub.status();
   auto client = std::make_unique<Client>(std::move(options), *std::move(stub));
+  if (!client->zone_status_.ok()) return client->zone_status_;
   if (!client->options_.local_db_path.empty() &&
       !client->local_db_status_.ok()) {
     return client->local_db_status_;
@@ -90,6 +141,12 @@ Client::Client(ClientOptions options, std::shared_ptr<Stub> stub)
     : options_(std::move(options)),
       stub_(std::move(stub)),
       auth_(std::make_unique<AuthSession>()) {
+  if (!absl::LoadTimeZone(options_.time_zone, &zone_)) {
+    zone_status_ = rehab::InvalidArgumentError(
+        "time_zone",
+        absl::StrCat("cannot load the time zone \"", options_.time_zone,
+                     "\" (an IANA name such as Asia/Shanghai)"));
+  }
   if (options_.local_db_path.empty()) {
     local_db_status_ = absl::FailedPreconditionError(
         "offline work needs a local database: set "
@@ -201,6 +258,17 @@ REHAB_CLIENT_METHOD(CreateEnrollment, CreateEnrollmentRequest, Enrollment)
 REHAB_CLIENT_METHOD(EndEnrollment, EndEnrollmentRequest, Enrollment)
 REHAB_CLIENT_METHOD(ListEnrollments, ListEnrollmentsRequest,
                     ListEnrollmentsResponse)
+REHAB_CLIENT_METHOD(CreateContract, CreateContractRequest, Contract)
+REHAB_CLIENT_METHOD(GetContract, GetContractRequest, Contract)
+REHAB_CLIENT_METHOD(ListContracts, ListContractsRequest, ListContractsResponse)
+REHAB_CLIENT_METHOD(RenewContract, RenewContractRequest, Contract)
+REHAB_CLIENT_METHOD(TerminateContract, TerminateContractRequest, Contract)
+REHAB_CLIENT_METHOD(CreateVisit, CreateVisitRequest, Visit)
+REHAB_CLIENT_METHOD(ListVisits, ListVisitsRequest, ListVisitsResponse)
+REHAB_CLIENT_METHOD(ListDueFollowUps, ListDueFollowUpsRequest,
+                    ListDueFollowUpsResponse)
+REHAB_CLIENT_METHOD(ListAlerts, ListAlertsRequest, ListAlertsResponse)
+REHAB_CLIENT_METHOD(AcknowledgeAlert, AcknowledgeAlertRequest, Alert)
 REHAB_CLIENT_METHOD(ListAuditEvents, ListAuditEventsRequest,
                     ListAuditEventsResponse)
 REHAB_CLIENT_METHOD(Backup, BackupRequest, BackupResponse)
@@ -219,6 +287,54 @@ absl::StatusOr<std::string> Client::Create(Enrollment enrollment) {
   Mutation mutation;
   *mutation.mutable_enrollment() = std::move(enrollment);
   return Enqueue(std::move(mutation));
+}
+
+absl::StatusOr<std::string> Client::Create(Contract contract) {
+  if (contract.device_id().empty()) {
+    contract.set_device_id(options_.device_id);
+  }
+  Mutation mutation;
+  *mutation.mutable_contract() = std::move(contract);
+  return Enqueue(std::move(mutation));
+}
+
+absl::StatusOr<std::string> Client::Create(Visit visit) {
+  if (sync_ == nullptr) return local_db_status_;
+  std::optional<Contract> contract;
+  if (!visit.contract_id().empty()) {
+    ASSIGN_OR_RETURN(contract, GetLocalContract(visit.contract_id()));
+  } else if (!visit.patient_id().empty()) {
+    ASSIGN_OR_RETURN(std::vector<Contract> contracts,
+                     ListLocalContracts(visit.patient_id()));
+    for (Contract& c : contracts) {
+      if (TakesVisits(c)) {
+        contract = std::move(c);
+        break;
+      }
+    }
+    if (!contract.has_value()) {
+      return rehab::InvalidArgumentError(
+          "visit.contract_id",
+          absl::StrCat("required: patient ", visit.patient_id(),
+                       " has no active contract on this device (sync, or "
+                       "name the contract)"));
+    }
+    visit.set_contract_id(contract->id());
+  }
+  // Without the patient the visit would not show among the patient's
+  // visits until the server's copy arrives.
+  if (visit.patient_id().empty() && contract.has_value()) {
+    visit.set_patient_id(contract->patient_id());
+  }
+  if (visit.device_id().empty()) visit.set_device_id(options_.device_id);
+  const absl::Time now = options_.clock ? options_.clock() : absl::Now();
+  if (!visit.has_device_time()) {
+    *visit.mutable_device_time() = rehab::ToProto(now);
+  }
+  Mutation mutation;
+  *mutation.mutable_device_time() = visit.device_time();
+  *mutation.mutable_visit() = std::move(visit);
+  return sync_->Enqueue(std::move(mutation));
 }
 
 absl::StatusOr<std::string> Client::Update(Patient patient) {
@@ -305,6 +421,155 @@ absl::StatusOr<std::vector<Enrollment>> Client::ListLocalEnrollments(
   if (sync_ == nullptr) return local_db_status_;
   return ParseAll<Enrollment>(sync_->store().ListByPatient(
       Enrollments(), rehab::CanonicalizeUuid(patient_id)));
+}
+
+absl::StatusOr<std::optional<Contract>> Client::GetLocalContract(
+    const std::string& id) {
+  if (sync_ == nullptr) return local_db_status_;
+  return ParseIfAny<Contract>(sync_->store().GetRecord(
+      CollectionNamed("contracts"), rehab::CanonicalizeUuid(id)));
+}
+
+absl::StatusOr<std::vector<Contract>> Client::ListLocalContracts(
+    const std::string& patient_id) {
+  if (sync_ == nullptr) return local_db_status_;
+  const Collection& contracts = CollectionNamed("contracts");
+  ASSIGN_OR_RETURN(
+      std::vector<Contract> out,
+      ParseAll<Contract>(
+          patient_id.empty()
+              ? sync_->store().ListAll(contracts)
+              : sync_->store().ListByPatient(
+                    contracts, rehab::CanonicalizeUuid(patient_id))));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Contract& a, const Contract& b) {
+                     return a.start_date() > b.start_date();
+                   });
+  return out;
+}
+
+absl::StatusOr<std::vector<Visit>> Client::ListLocalVisits(
+    const std::string& patient_id) {
+  if (sync_ == nullptr) return local_db_status_;
+  ASSIGN_OR_RETURN(
+      std::vector<Visit> all,
+      ParseAll<Visit>(sync_->store().ListByPatient(
+          CollectionNamed("visits"), rehab::CanonicalizeUuid(patient_id))));
+  // A visit queued here that amends or voids another hides it at once; the
+  // server's copy of the old one goes when its tombstone is pulled.
+  std::set<std::string> replaced;
+  for (const Visit& v : all) {
+    if (!v.amends_id().empty()) replaced.insert(v.amends_id());
+    if (!v.voids_id().empty()) replaced.insert(v.voids_id());
+  }
+  std::vector<Visit> out;
+  for (Visit& v : all) {
+    if (!v.voids_id().empty() || !v.superseded_by_id().empty() ||
+        replaced.count(v.id()) > 0) {
+      continue;
+    }
+    out.push_back(std::move(v));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Visit& a, const Visit& b) {
+    if (a.start_time().seconds() != b.start_time().seconds() ||
+        a.start_time().nanos() != b.start_time().nanos()) {
+      return TimeBefore(b.start_time(), a.start_time());
+    }
+    return TimeBefore(b.device_time(), a.device_time());
+  });
+  return out;
+}
+
+absl::StatusOr<std::string> Client::LocalToday() const {
+  if (!zone_status_.ok()) return zone_status_;
+  const absl::Time now = options_.clock ? options_.clock() : absl::Now();
+  return absl::FormatCivilTime(absl::ToCivilDay(now, zone_));
+}
+
+absl::StatusOr<std::vector<FollowUp>> Client::ListLocalDueFollowUps(
+    const LocalFollowUpQuery& query) {
+  if (sync_ == nullptr) return local_db_status_;
+  if (query.within_days < 0 || query.limit < 0 || query.offset < 0 ||
+      query.missed_visits_lost < 0) {
+    return absl::InvalidArgumentError(
+        "within_days, missed_visits_lost, limit, offset: must not be "
+        "negative");
+  }
+  ASSIGN_OR_RETURN(const std::string today_text, LocalToday());
+  absl::CivilDay today;
+  absl::ParseCivilTime(today_text, &today);
+  const absl::CivilDay horizon = today + query.within_days;
+  ASSIGN_OR_RETURN(std::vector<FollowUp> all,
+                   ParseAll<FollowUp>(
+                       sync_->store().ListAll(CollectionNamed("follow_ups"))));
+  std::vector<FollowUp> due;
+  for (FollowUp& f : all) {
+    absl::CivilDay due_date;
+    if (!absl::ParseCivilTime(f.due_date(), &due_date)) continue;
+    if (due_date > horizon) continue;
+    if (!query.doctor_id.empty() && f.doctor_id() != query.doctor_id) {
+      continue;
+    }
+    StandAsOf(today, query.missed_visits_lost, f);
+    if (query.lost_only && !f.lost_to_follow_up()) continue;
+    due.push_back(std::move(f));
+  }
+  // ISO dates order as text: the earliest due is the longest overdue.
+  std::stable_sort(due.begin(), due.end(),
+                   [](const FollowUp& a, const FollowUp& b) {
+                     return a.due_date() < b.due_date();
+                   });
+  const size_t begin = std::min(due.size(), static_cast<size_t>(query.offset));
+  const size_t end =
+      std::min(due.size(), begin + static_cast<size_t>(query.limit));
+  return std::vector<FollowUp>(std::make_move_iterator(due.begin() + begin),
+                               std::make_move_iterator(due.begin() + end));
+}
+
+absl::StatusOr<std::optional<FollowUp>> Client::GetLocalFollowUp(
+    const std::string& patient_id) {
+  if (sync_ == nullptr) return local_db_status_;
+  ASSIGN_OR_RETURN(
+      std::optional<FollowUp> follow_up,
+      ParseIfAny<FollowUp>(sync_->store().GetRecord(
+          CollectionNamed("follow_ups"), rehab::CanonicalizeUuid(patient_id))));
+  if (!follow_up.has_value()) return follow_up;
+  ASSIGN_OR_RETURN(const std::string today_text, LocalToday());
+  absl::CivilDay today;
+  absl::ParseCivilTime(today_text, &today);
+  StandAsOf(today, LocalFollowUpQuery().missed_visits_lost, *follow_up);
+  return follow_up;
+}
+
+absl::StatusOr<std::vector<Alert>> Client::ListLocalAlerts(
+    const LocalAlertQuery& query) {
+  if (sync_ == nullptr) return local_db_status_;
+  if (query.limit < 0 || query.offset < 0) {
+    return absl::InvalidArgumentError("limit, offset: must not be negative");
+  }
+  const Collection& alerts = CollectionNamed("alerts");
+  ASSIGN_OR_RETURN(std::vector<Alert> all,
+                   ParseAll<Alert>(query.patient_id.empty()
+                                       ? sync_->store().ListAll(alerts)
+                                       : sync_->store().ListByPatient(
+                                             alerts, rehab::CanonicalizeUuid(
+                                                         query.patient_id))));
+  std::vector<Alert> out;
+  for (Alert& a : all) {
+    if (query.state != rehab::v1::ALERT_STATE_UNSPECIFIED &&
+        a.state() != query.state) {
+      continue;
+    }
+    out.push_back(std::move(a));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Alert& a, const Alert& b) {
+    return TimeBefore(b.create_time(), a.create_time());
+  });
+  const size_t begin = std::min(out.size(), static_cast<size_t>(query.offset));
+  const size_t end =
+      std::min(out.size(), begin + static_cast<size_t>(query.limit));
+  return std::vector<Alert>(std::make_move_iterator(out.begin() + begin),
+                            std::make_move_iterator(out.begin() + end));
 }
 
 absl::StatusOr<int64_t> Client::PendingCount() {

@@ -288,6 +288,9 @@ absl::StatusOr<rehab::client::ClientOptions> ToClientOptions(
   if (c.retry_max_attempts > 0) {
     options.retry.max_attempts = c.retry_max_attempts;
   }
+  if (c.time_zone != nullptr && c.time_zone[0] != '\0') {
+    options.time_zone = c.time_zone;
+  }
   return options;
 }
 
@@ -447,6 +450,34 @@ constexpr Method kMethods[] = {
     {"rehab.v1.PatientService/ListEnrollments",
      &CallMethod<v1::ListEnrollmentsRequest, v1::ListEnrollmentsResponse,
                  &Client::ListEnrollments>},
+    {"rehab.v1.ContractService/CreateContract",
+     &CallMethod<v1::CreateContractRequest, v1::Contract,
+                 &Client::CreateContract>},
+    {"rehab.v1.ContractService/GetContract",
+     &CallMethod<v1::GetContractRequest, v1::Contract, &Client::GetContract>},
+    {"rehab.v1.ContractService/ListContracts",
+     &CallMethod<v1::ListContractsRequest, v1::ListContractsResponse,
+                 &Client::ListContracts>},
+    {"rehab.v1.ContractService/RenewContract",
+     &CallMethod<v1::RenewContractRequest, v1::Contract,
+                 &Client::RenewContract>},
+    {"rehab.v1.ContractService/TerminateContract",
+     &CallMethod<v1::TerminateContractRequest, v1::Contract,
+                 &Client::TerminateContract>},
+    {"rehab.v1.ContractService/CreateVisit",
+     &CallMethod<v1::CreateVisitRequest, v1::Visit, &Client::CreateVisit>},
+    {"rehab.v1.ContractService/ListVisits",
+     &CallMethod<v1::ListVisitsRequest, v1::ListVisitsResponse,
+                 &Client::ListVisits>},
+    {"rehab.v1.ContractService/ListDueFollowUps",
+     &CallMethod<v1::ListDueFollowUpsRequest, v1::ListDueFollowUpsResponse,
+                 &Client::ListDueFollowUps>},
+    {"rehab.v1.ReportService/ListAlerts",
+     &CallMethod<v1::ListAlertsRequest, v1::ListAlertsResponse,
+                 &Client::ListAlerts>},
+    {"rehab.v1.ReportService/AcknowledgeAlert",
+     &CallMethod<v1::AcknowledgeAlertRequest, v1::Alert,
+                 &Client::AcknowledgeAlert>},
     {"rehab.v1.AdminService/ListAuditEvents",
      &CallMethod<v1::ListAuditEventsRequest, v1::ListAuditEventsResponse,
                  &Client::ListAuditEvents>},
@@ -681,6 +712,20 @@ int rehab_client_create_enrollment(rehab_client* client,
       client, enrollment, enrollment_size, "enrollment", id_out, error);
 }
 
+int rehab_client_create_contract(rehab_client* client, const uint8_t* contract,
+                                 size_t contract_size, rehab_buffer* id_out,
+                                 rehab_error* error) {
+  return QueueRecord<v1::Contract, &Client::Create>(
+      client, contract, contract_size, "contract", id_out, error);
+}
+
+int rehab_client_create_visit(rehab_client* client, const uint8_t* visit,
+                              size_t visit_size, rehab_buffer* id_out,
+                              rehab_error* error) {
+  return QueueRecord<v1::Visit, &Client::Create>(client, visit, visit_size,
+                                                 "visit", id_out, error);
+}
+
 int rehab_client_enqueue(rehab_client* client, const uint8_t* mutation,
                          size_t mutation_size, rehab_buffer* id_out,
                          rehab_error* error) {
@@ -837,6 +882,91 @@ int rehab_client_list_local_enrollments(rehab_client* client,
     for (v1::Enrollment& enrollment : enrollments) {
       *response.add_enrollments() = std::move(enrollment);
     }
+    return FillMessage(response, response_out);
+  });
+}
+
+int rehab_client_list_local_due_follow_ups(
+    rehab_client* client, const rehab_local_follow_up_query* query,
+    rehab_buffer* response_out, rehab_error* error) {
+  ResetBuffer(response_out);
+  return Guard(error, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
+    rehab::client::LocalFollowUpQuery local;
+    if (query != nullptr) {
+      if (query->limit < 0) {
+        return InvalidArgumentError("query.limit", "must not be negative");
+      }
+      if (query->offset < 0) {
+        return InvalidArgumentError("query.offset", "must not be negative");
+      }
+      if (query->within_days < 0) {
+        local.within_days = 0;
+      } else if (query->within_days > 0) {
+        local.within_days = query->within_days;
+      }
+      local.doctor_id = TextOrEmpty(query->doctor_id);
+      local.lost_only = query->lost_only != 0;
+      if (query->limit > 0) local.limit = query->limit;
+      local.offset = query->offset;
+    }
+    ASSIGN_OR_RETURN(std::vector<v1::FollowUp> follow_ups,
+                     c->ListLocalDueFollowUps(local));
+    v1::ListDueFollowUpsResponse response;
+    for (v1::FollowUp& follow_up : follow_ups) {
+      *response.add_follow_ups() = std::move(follow_up);
+    }
+    return FillMessage(response, response_out);
+  });
+}
+
+int rehab_client_list_local_visits(rehab_client* client, const char* patient_id,
+                                   rehab_buffer* response_out,
+                                   rehab_error* error) {
+  ResetBuffer(response_out);
+  return Guard(error, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
+    RETURN_IF_ERROR(RequireText(patient_id, "patient_id"));
+    ASSIGN_OR_RETURN(std::vector<v1::Visit> visits,
+                     c->ListLocalVisits(patient_id));
+    v1::ListVisitsResponse response;
+    for (v1::Visit& visit : visits) *response.add_visits() = std::move(visit);
+    return FillMessage(response, response_out);
+  });
+}
+
+int rehab_client_list_local_contracts(rehab_client* client,
+                                      const char* patient_id,
+                                      rehab_buffer* response_out,
+                                      rehab_error* error) {
+  ResetBuffer(response_out);
+  return Guard(error, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
+    ASSIGN_OR_RETURN(std::vector<v1::Contract> contracts,
+                     c->ListLocalContracts(TextOrEmpty(patient_id)));
+    v1::ListContractsResponse response;
+    for (v1::Contract& contract : contracts) {
+      *response.add_contracts() = std::move(contract);
+    }
+    return FillMessage(response, response_out);
+  });
+}
+
+int rehab_client_list_local_alerts(rehab_client* client, int32_t state,
+                                   rehab_buffer* response_out,
+                                   rehab_error* error) {
+  ResetBuffer(response_out);
+  return Guard(error, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Client * c, ClientOf(client));
+    if (!v1::AlertState_IsValid(state)) {
+      return InvalidArgumentError("state", "not a rehab.v1.AlertState");
+    }
+    rehab::client::LocalAlertQuery query;
+    query.state = static_cast<v1::AlertState>(state);
+    query.limit = INT32_MAX;
+    ASSIGN_OR_RETURN(std::vector<v1::Alert> alerts, c->ListLocalAlerts(query));
+    v1::ListAlertsResponse response;
+    for (v1::Alert& alert : alerts) *response.add_alerts() = std::move(alert);
     return FillMessage(response, response_out);
   });
 }

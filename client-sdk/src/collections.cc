@@ -2,7 +2,9 @@
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "rehab/v1/contract.pb.h"
 #include "rehab/v1/patient.pb.h"
+#include "rehab/v1/report.pb.h"
 
 namespace rehab::client::internal {
 namespace {
@@ -11,10 +13,14 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+using rehab::v1::Alert;
 using rehab::v1::Change;
+using rehab::v1::Contract;
 using rehab::v1::Enrollment;
+using rehab::v1::FollowUp;
 using rehab::v1::Mutation;
 using rehab::v1::Patient;
+using rehab::v1::Visit;
 
 // Field numbers of the common resource fields (rehab/v1/common.proto).
 constexpr int kIdField = 1;
@@ -31,6 +37,22 @@ RecordKeys EnrollmentKeys(const Message& record) {
   return {e.patient_id(), "", "", ""};
 }
 
+RecordKeys ContractKeys(const Message& record) {
+  return {static_cast<const Contract&>(record).patient_id(), "", "", ""};
+}
+
+RecordKeys VisitKeys(const Message& record) {
+  return {static_cast<const Visit&>(record).patient_id(), "", "", ""};
+}
+
+RecordKeys AlertKeys(const Message& record) {
+  return {static_cast<const Alert&>(record).patient_id(), "", "", ""};
+}
+
+RecordKeys FollowUpKeys(const Message& record) {
+  return {static_cast<const FollowUp&>(record).patient_id(), "", "", ""};
+}
+
 const FieldDescriptor* OneofMember(const Descriptor* descriptor,
                                    const Collection& collection) {
   return descriptor->FindFieldByNumber(collection.field_number);
@@ -45,8 +67,16 @@ const FieldDescriptor* CommonField(const Message& record, int number) {
 const std::vector<Collection>& Collections() {
   static const std::vector<Collection>* const collections =
       new std::vector<Collection>{
-          {"patients", Mutation::kPatientFieldNumber, &PatientKeys},
-          {"enrollments", Mutation::kEnrollmentFieldNumber, &EnrollmentKeys},
+          {"patients", Mutation::kPatientFieldNumber, Writes::kCreateAndUpdate,
+           &PatientKeys},
+          {"enrollments", Mutation::kEnrollmentFieldNumber,
+           Writes::kCreateAndUpdate, &EnrollmentKeys},
+          {"contracts", Mutation::kContractFieldNumber, Writes::kCreate,
+           &ContractKeys},
+          {"visits", Mutation::kVisitFieldNumber, Writes::kCreate, &VisitKeys},
+          {"alerts", Change::kAlertFieldNumber, Writes::kNone, &AlertKeys},
+          {"follow_ups", Change::kFollowUpFieldNumber, Writes::kNone,
+           &FollowUpKeys},
       };
   return *collections;
 }
@@ -95,8 +125,9 @@ Message* MutableRecordIn(Change& change, const Collection& collection) {
 
 std::unique_ptr<Message> ParseRecord(const Collection& collection,
                                      std::string_view bytes) {
-  const FieldDescriptor* member =
-      OneofMember(Mutation::descriptor(), collection);
+  // Change.record has a member for every type, Mutation.record only for
+  // those devices write.
+  const FieldDescriptor* member = OneofMember(Change::descriptor(), collection);
   std::unique_ptr<Message> record(
       google::protobuf::MessageFactory::generated_factory()
           ->GetPrototype(member->message_type())

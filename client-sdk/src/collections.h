@@ -3,9 +3,10 @@
 // share field numbers, pinned in proto/rehab/v1/sync.proto). Everything
 // else in the SDK's offline part is generic over this table.
 //
-// Adding a record type: its member in both oneofs of sync.proto, then one
-// entry in collections.cc (its feed name, its field number, and the keys
-// the local queries look it up by).
+// Adding a record type: its member in the oneofs of sync.proto (both, for a
+// type devices write; Change.record only, for one the server derives), then
+// one entry in collections.cc (its feed name, its field number, what a
+// device may write of it, and the keys the local queries look it up by).
 //
 //   const Collection* c = CollectionOf(mutation);
 //   if (c == nullptr) ...  // no record set, or a type this SDK lacks
@@ -33,12 +34,25 @@ struct RecordKeys {
   std::string card_number;  // disability card look-up
 };
 
+// What a device may write of a type through Push.
+enum class Writes {
+  // Nothing: the server derives the type (alerts, due follow-ups); it has
+  // no member in Mutation.record.
+  kNone,
+  // Creates only (base_version 0): facts never edited (a visit is
+  // corrected by a new visit), or records changed only by online calls.
+  kCreate,
+  // Creates and edits.
+  kCreateAndUpdate,
+};
+
 struct Collection {
   // The change feed's name for the type (Change.collection), e.g.
   // "patients"; also its name in the local database.
   std::string_view name;
   // The number of the type's member in Mutation.record and Change.record.
   int field_number;
+  Writes writes;
   RecordKeys (*keys)(const google::protobuf::Message& record);
 };
 
@@ -55,7 +69,8 @@ const Collection* FindCollectionByField(int field_number);
 const Collection* CollectionOf(const rehab::v1::Mutation& mutation);
 
 // The collection's member of the oneofs. REQUIRES for RecordIn(Mutation):
-// CollectionOf(mutation) == &collection.
+// CollectionOf(mutation) == &collection; for MutableRecordIn(Mutation):
+// collection.writes != Writes::kNone.
 const google::protobuf::Message& RecordIn(const rehab::v1::Mutation& mutation,
                                           const Collection& collection);
 google::protobuf::Message* MutableRecordIn(rehab::v1::Mutation& mutation,

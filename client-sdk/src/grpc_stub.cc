@@ -11,8 +11,10 @@
 #include "client-sdk/src/grpc_status.h"
 #include "rehab/v1/admin.grpc.pb.h"
 #include "rehab/v1/auth.grpc.pb.h"
+#include "rehab/v1/contract.grpc.pb.h"
 #include "rehab/v1/directory.grpc.pb.h"
 #include "rehab/v1/patient.grpc.pb.h"
+#include "rehab/v1/report.grpc.pb.h"
 #include "rehab/v1/sync.grpc.pb.h"
 
 namespace rehab::client::internal {
@@ -20,8 +22,10 @@ namespace {
 
 using rehab::v1::AdminService;
 using rehab::v1::AuthService;
+using rehab::v1::ContractService;
 using rehab::v1::DirectoryService;
 using rehab::v1::PatientService;
+using rehab::v1::ReportService;
 using rehab::v1::SyncService;
 
 // Runs one unary call: deadline and token from `context`, status converted.
@@ -49,6 +53,8 @@ class GrpcStub final : public Stub {
         directory_(DirectoryService::NewStub(channel)),
         patients_(PatientService::NewStub(channel)),
         admin_(AdminService::NewStub(channel)),
+        contracts_(ContractService::NewStub(channel)),
+        reports_(ReportService::NewStub(channel)),
         sync_(SyncService::NewStub(channel)) {}
 
 // Each method forwards to the generated stub of its service.
@@ -108,6 +114,25 @@ class GrpcStub final : public Stub {
                          ListAuditEventsResponse)
   REHAB_GRPC_STUB_METHOD(admin_, Backup, BackupRequest, BackupResponse)
 
+  REHAB_GRPC_STUB_METHOD(contracts_, CreateContract, CreateContractRequest,
+                         Contract)
+  REHAB_GRPC_STUB_METHOD(contracts_, GetContract, GetContractRequest, Contract)
+  REHAB_GRPC_STUB_METHOD(contracts_, ListContracts, ListContractsRequest,
+                         ListContractsResponse)
+  REHAB_GRPC_STUB_METHOD(contracts_, RenewContract, RenewContractRequest,
+                         Contract)
+  REHAB_GRPC_STUB_METHOD(contracts_, TerminateContract,
+                         TerminateContractRequest, Contract)
+  REHAB_GRPC_STUB_METHOD(contracts_, CreateVisit, CreateVisitRequest, Visit)
+  REHAB_GRPC_STUB_METHOD(contracts_, ListVisits, ListVisitsRequest,
+                         ListVisitsResponse)
+  REHAB_GRPC_STUB_METHOD(contracts_, ListDueFollowUps, ListDueFollowUpsRequest,
+                         ListDueFollowUpsResponse)
+  REHAB_GRPC_STUB_METHOD(reports_, ListAlerts, ListAlertsRequest,
+                         ListAlertsResponse)
+  REHAB_GRPC_STUB_METHOD(reports_, AcknowledgeAlert, AcknowledgeAlertRequest,
+                         Alert)
+
   REHAB_GRPC_STUB_METHOD(sync_, Push, PushRequest, PushResponse)
   REHAB_GRPC_STUB_METHOD(sync_, Pull, PullRequest, PullResponse)
 
@@ -118,6 +143,8 @@ class GrpcStub final : public Stub {
   const std::unique_ptr<DirectoryService::Stub> directory_;
   const std::unique_ptr<PatientService::Stub> patients_;
   const std::unique_ptr<AdminService::Stub> admin_;
+  const std::unique_ptr<ContractService::Stub> contracts_;
+  const std::unique_ptr<ReportService::Stub> reports_;
   const std::unique_ptr<SyncService::Stub> sync_;
 };
 

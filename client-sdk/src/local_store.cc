@@ -141,6 +141,8 @@ constexpr char kSelectBodyByName[] =
 constexpr char kSelectBodyByCard[] =
     "SELECT body FROM records WHERE card_number = ? AND collection = ? "
     "AND card_number <> '' ORDER BY id LIMIT 1";
+constexpr char kSelectBodyOfCollection[] =
+    "SELECT body FROM records WHERE collection = ? ORDER BY id";
 constexpr char kSelectBodyByPatient[] =
     "SELECT body FROM records WHERE patient_id = ? AND collection = ? "
     "ORDER BY id";
@@ -511,6 +513,13 @@ absl::Status LocalStore::Enqueue(const Mutation& mutation) {
   ASSIGN_OR_RETURN(bool local, HasLocalChanges(*db_, collection, id));
   ASSIGN_OR_RETURN(std::optional<CachedRecord> cached,
                    SelectRecord(*db_, collection, id));
+  if (collection.writes == Writes::kCreate && (local || cached.has_value())) {
+    // A second create of one id would be an edit of a record that is never
+    // edited (a visit is corrected by a new visit that amends it).
+    return absl::AlreadyExistsError(
+        absl::StrCat(std::string(collection.name), " ", id,
+                     " exists already and is never changed from a device"));
+  }
   // The first local change of a cached record keeps the server's copy it
   // was made on.
   std::optional<std::string> server_body;
@@ -670,6 +679,14 @@ absl::StatusOr<std::vector<std::string>> LocalStore::ListByPatient(
   ASSIGN_OR_RETURN(SqlStatement s, db_->Prepare(kSelectBodyByPatient));
   s.BindText(0, patient_id);
   s.BindText(1, collection.name);
+  return Bodies(s);
+}
+
+absl::StatusOr<std::vector<std::string>> LocalStore::ListAll(
+    const Collection& collection) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(SqlStatement s, db_->Prepare(kSelectBodyOfCollection));
+  s.BindText(0, collection.name);
   return Bodies(s);
 }
 

@@ -83,7 +83,9 @@ class LocalStore {
   // `mutation` and applies its record to the cache (its version set to the
   // mutation's base_version). REQUIRES: a registered record type, with its id,
   // and a mutation_id. FAILED_PRECONDITION when the database is bound to no
-  // account; ALREADY_EXISTS when the mutation_id was queued before.
+  // account; ALREADY_EXISTS when the mutation_id was queued before, or when
+  // a type written by creates only (Writes::kCreate) already has a record
+  // with this id here.
   absl::Status Enqueue(const rehab::v1::Mutation& mutation);
 
   // --- Push
@@ -131,6 +133,9 @@ class LocalStore {
   // In id order.
   absl::StatusOr<std::vector<std::string>> ListByPatient(
       const Collection& collection, const std::string& patient_id);
+  // Every cached record of the collection, in id order.
+  absl::StatusOr<std::vector<std::string>> ListAll(
+      const Collection& collection);
 
   // --- The outbox ------------------------------------------------------------
   absl::StatusOr<int64_t> PendingCount();

@@ -10,8 +10,10 @@
 #include "absl/time/time.h"
 #include "rehab/v1/admin.pb.h"
 #include "rehab/v1/auth.pb.h"
+#include "rehab/v1/contract.pb.h"
 #include "rehab/v1/directory.pb.h"
 #include "rehab/v1/patient.pb.h"
+#include "rehab/v1/report.pb.h"
 #include "rehab/v1/sync.pb.h"
 
 namespace rehab::client::internal {
@@ -104,6 +106,40 @@ class Stub {
       const rehab::v1::ListAuditEventsRequest& request) = 0;
   virtual absl::StatusOr<rehab::v1::BackupResponse> Backup(
       const CallContext& context, const rehab::v1::BackupRequest& request) = 0;
+
+  // ContractService
+  virtual absl::StatusOr<rehab::v1::Contract> CreateContract(
+      const CallContext& context,
+      const rehab::v1::CreateContractRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::Contract> GetContract(
+      const CallContext& context,
+      const rehab::v1::GetContractRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::ListContractsResponse> ListContracts(
+      const CallContext& context,
+      const rehab::v1::ListContractsRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::Contract> RenewContract(
+      const CallContext& context,
+      const rehab::v1::RenewContractRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::Contract> TerminateContract(
+      const CallContext& context,
+      const rehab::v1::TerminateContractRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::Visit> CreateVisit(
+      const CallContext& context,
+      const rehab::v1::CreateVisitRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::ListVisitsResponse> ListVisits(
+      const CallContext& context,
+      const rehab::v1::ListVisitsRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::ListDueFollowUpsResponse> ListDueFollowUps(
+      const CallContext& context,
+      const rehab::v1::ListDueFollowUpsRequest& request) = 0;
+
+  // ReportService
+  virtual absl::StatusOr<rehab::v1::ListAlertsResponse> ListAlerts(
+      const CallContext& context,
+      const rehab::v1::ListAlertsRequest& request) = 0;
+  virtual absl::StatusOr<rehab::v1::Alert> AcknowledgeAlert(
+      const CallContext& context,
+      const rehab::v1::AcknowledgeAlertRequest& request) = 0;
 
   // SyncService
   virtual absl::StatusOr<rehab::v1::PushResponse> Push(

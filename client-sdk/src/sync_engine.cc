@@ -164,6 +164,12 @@ absl::StatusOr<std::string> SyncEngine::Enqueue(Mutation mutation) {
   if (mutation.base_version() < 0) {
     return rehab::InvalidArgumentError("base_version", "must not be negative");
   }
+  if (collection->writes == Writes::kCreate && mutation.base_version() != 0) {
+    return rehab::InvalidArgumentError(
+        "base_version",
+        absl::StrCat("must be 0: ", std::string(collection->name),
+                     " are created from a device, never edited"));
+  }
   if (mutation.mutation_id().empty()) {
     mutation.set_mutation_id(rehab::NewUuid());
   } else {

@@ -21,9 +21,11 @@
 #include "server/api/admin_service.h"
 #include "server/api/auth_service.h"
 #include "server/api/call_context.h"
+#include "server/api/contract_service.h"
 #include "server/api/directory_service.h"
 #include "server/api/executor.h"
 #include "server/api/patient_service.h"
+#include "server/api/report_service.h"
 #include "server/api/sync_service.h"
 #include "server/common/dates.h"
 #include "server/common/log.h"
@@ -38,7 +40,8 @@ namespace {
 constexpr const char* kServiceNames[] = {
     "rehab.v1.AuthService",    "rehab.v1.DirectoryService",
     "rehab.v1.PatientService", "rehab.v1.AdminService",
-    "rehab.v1.SyncService",
+    "rehab.v1.SyncService",    "rehab.v1.ContractService",
+    "rehab.v1.ReportService",
 };
 
 // Serves reflection on this server exactly when asked. Linking gRPC's
@@ -230,9 +233,12 @@ absl::Status RehabServer::Init() {
   directory_ =
       std::make_unique<DirectoryManager>(store_.get(), clock_, hasher_.get());
   patients_ = std::make_unique<PatientManager>(store_.get(), clock_, zone_);
+  contracts_ = std::make_unique<ContractManager>(store_.get(), clock_, zone_,
+                                                 options_.contracts);
+  alerts_ = std::make_unique<AlertManager>(store_.get(), clock_);
   admin_ = std::make_unique<AdminManager>(store_.get(), clock_);
-  sync_collections_ =
-      std::make_unique<SyncCollections>(SyncManagers{patients_.get()});
+  sync_collections_ = std::make_unique<SyncCollections>(
+      SyncManagers{patients_.get(), contracts_.get()});
   sync_ = std::make_unique<SyncManager>(store_.get(), clock_,
                                         sync_collections_.get(), options_.sync);
 
@@ -253,6 +259,10 @@ absl::Status RehabServer::Init() {
   patient_service_ =
       std::make_unique<PatientService>(calls_.get(), patients_.get());
   admin_service_ = std::make_unique<AdminService>(calls_.get(), admin_.get());
+  contract_service_ =
+      std::make_unique<ContractService>(calls_.get(), contracts_.get());
+  report_service_ =
+      std::make_unique<ReportService>(calls_.get(), alerts_.get());
   sync_service_ = std::make_unique<SyncService>(calls_.get(), sync_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -264,6 +274,8 @@ absl::Status RehabServer::Init() {
   builder.RegisterService(patient_service_.get());
   builder.RegisterService(admin_service_.get());
   builder.RegisterService(sync_service_.get());
+  builder.RegisterService(contract_service_.get());
+  builder.RegisterService(report_service_.get());
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_send_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -285,6 +297,10 @@ absl::Status RehabServer::Init() {
   }
   if (address.unix_socket) port_ = 0;
 
+  if (options_.maintenance_interval > absl::ZeroDuration()) {
+    maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  }
+
   // The store was opened and migrated above, so the server is ready.
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus(true);
@@ -304,6 +320,33 @@ absl::Status RehabServer::Init() {
 
 Store* RehabServer::store() const { return store_.get(); }
 
+void RehabServer::MaintenanceLoop() {
+  for (;;) {
+    absl::StatusOr<MaintenanceReport> report =
+        contracts_->RunMaintenance(clock_->Now());
+    if (!report.ok()) {
+      log::Error("maintenance_failed",
+                 {{"status", report.status().ToString()}});
+    } else if (report->contracts_expired + report->overdue_alerts +
+                   report->lost_to_follow_up >
+               0) {
+      log::Info(
+          "maintenance",
+          {{"contracts_expired", std::to_string(report->contracts_expired)},
+           {"overdue_alerts", std::to_string(report->overdue_alerts)},
+           {"lost_to_follow_up", std::to_string(report->lost_to_follow_up)}});
+    }
+    absl::MutexLock lock(&maintenance_mu_);
+    auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(maintenance_mu_) {
+      return stop_maintenance_;
+    };
+    if (maintenance_mu_.AwaitWithTimeout(absl::Condition(&stopping),
+                                         options_.maintenance_interval)) {
+      return;
+    }
+  }
+}
+
 void RehabServer::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
@@ -315,6 +358,11 @@ void RehabServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoMilliseconds(grace));
   }
+  {
+    absl::MutexLock stop(&maintenance_mu_);
+    stop_maintenance_ = true;
+  }
+  if (maintenance_.joinable()) maintenance_.join();
   // Calls still queued only now find their context cancelled; the executor
   // finishes them before its workers stop.
   if (executor_ != nullptr) executor_->Shutdown();

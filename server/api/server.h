@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -24,7 +25,9 @@
 #include "grpcpp/server.h"
 #include "server/common/clock.h"
 #include "server/domain/admin_manager.h"
+#include "server/domain/alert_manager.h"
 #include "server/domain/auth_manager.h"
+#include "server/domain/contract_manager.h"
 #include "server/domain/demo_county.h"
 #include "server/domain/directory_manager.h"
 #include "server/domain/password_hasher.h"
@@ -38,6 +41,8 @@ namespace rehab {
 class AdminService;
 class AuthService;
 class CallContext;
+class ContractService;
+class ReportService;
 class DirectoryService;
 class Executor;
 class PatientService;
@@ -96,6 +101,14 @@ struct ServerOptions {
   // (rehabd --mutation_horizon_days, default 90 days).
   SyncOptions sync;
 
+  // Contracts and follow-ups: the county's follow-up rules (rehabd
+  // --follow_up_rules FILE; DOMAIN.md's defaults when not given), the
+  // clock-skew tolerance for visits, and how often the maintenance pass
+  // runs (contract expiry, overdue alerts, lost to follow-up; also once at
+  // start).
+  ContractManagerOptions contracts;
+  absl::Duration maintenance_interval = absl::Hours(1);
+
   // Seed the demo county before serving when the registry holds no
   // patients (rehabd --demo); see demo_summary().
   bool seed_demo = false;
@@ -144,6 +157,8 @@ class RehabServer {
   AuthManager* auth() const { return auth_.get(); }
   DirectoryManager* directory() const { return directory_.get(); }
   PatientManager* patients() const { return patients_.get(); }
+  ContractManager* contracts() const { return contracts_.get(); }
+  AlertManager* alerts() const { return alerts_.get(); }
   AdminManager* admin() const { return admin_.get(); }
   SyncManager* sync() const { return sync_.get(); }
   const PasswordHasher* hasher() const { return hasher_.get(); }
@@ -157,6 +172,9 @@ class RehabServer {
  private:
   explicit RehabServer(const ServerOptions& options);
   absl::Status Init();
+  // Runs ContractManager::RunMaintenance every maintenance_interval until
+  // shutdown.
+  void MaintenanceLoop();
 
   const ServerOptions options_;
   const Clock* clock_ = nullptr;
@@ -172,6 +190,8 @@ class RehabServer {
   std::unique_ptr<AuthManager> auth_;
   std::unique_ptr<DirectoryManager> directory_;
   std::unique_ptr<PatientManager> patients_;
+  std::unique_ptr<ContractManager> contracts_;
+  std::unique_ptr<AlertManager> alerts_;
   std::unique_ptr<AdminManager> admin_;
   std::unique_ptr<SyncCollections> sync_collections_;
   std::unique_ptr<SyncManager> sync_;
@@ -180,12 +200,18 @@ class RehabServer {
   std::unique_ptr<AuthService> auth_service_;
   std::unique_ptr<DirectoryService> directory_service_;
   std::unique_ptr<PatientService> patient_service_;
+  std::unique_ptr<ContractService> contract_service_;
+  std::unique_ptr<ReportService> report_service_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<SyncService> sync_service_;
   std::unique_ptr<grpc::Server> server_;
 
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+
+  absl::Mutex maintenance_mu_;
+  bool stop_maintenance_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  std::thread maintenance_;
 };
 
 }  // namespace rehab

@@ -44,6 +44,9 @@ inline constexpr char kReasonAlreadyExists[] = "ALREADY_EXISTS";
 inline constexpr char kReasonDuplicateIdNumber[] = "DUPLICATE_ID_NUMBER";
 inline constexpr char kReasonEnrollmentAlreadyOpen[] =
     "ENROLLMENT_ALREADY_OPEN";
+inline constexpr char kReasonContractAlreadyActive[] =
+    "CONTRACT_ALREADY_ACTIVE";
+inline constexpr char kReasonContractNotActive[] = "CONTRACT_NOT_ACTIVE";
 inline constexpr char kReasonTokenExpired[] = "TOKEN_EXPIRED";
 inline constexpr char kReasonTokenRevoked[] = "TOKEN_REVOKED";
 inline constexpr char kReasonAccountDisabled[] = "ACCOUNT_DISABLED";

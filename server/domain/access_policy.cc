@@ -53,6 +53,7 @@ PatientScope AccessPolicy::PatientScopeFor(const Caller& caller) {
       if (!caller.scope_id.empty()) {
         scope.kind = PatientScope::Kind::kPractitioner;
         scope.practitioner_id = caller.scope_id;
+        scope.team = caller.scope_team;
       }
       break;
     case rehab::v1::ROLE_FACILITY_STAFF:
@@ -104,6 +105,16 @@ absl::StatusOr<bool> AccessPolicy::MaySeePatient(
   if (!HasBreakGlass(caller, patient_id)) return false;
   ASSIGN_OR_RETURN(auto patient, txn.GetPatient(patient_id));
   return patient.has_value();
+}
+
+absl::StatusOr<rehab::v1::Patient> AccessPolicy::LoadVisiblePatient(
+    ReadTxn& txn, const Caller& caller, const std::string& patient_id) {
+  ASSIGN_OR_RETURN(std::optional<rehab::v1::Patient> patient,
+                   txn.GetPatient(patient_id));
+  if (!patient.has_value()) return absl::NotFoundError("patient not found");
+  ASSIGN_OR_RETURN(bool visible, MaySeePatient(txn, caller, patient_id));
+  if (!visible) return absl::NotFoundError("patient not found");
+  return *std::move(patient);
 }
 
 absl::Status AccessPolicy::RequireRegistryWriter(const Caller& caller) {

@@ -35,6 +35,12 @@ class AccessPolicy {
   static absl::StatusOr<bool> MaySeePatient(ReadTxn& txn, const Caller& caller,
                                             const std::string& patient_id);
 
+  // The stored patient when `caller` may see it (MaySeePatient); NOT_FOUND
+  // "patient not found" both when absent and when not visible, so that no
+  // one learns that a patient outside their scope exists.
+  static absl::StatusOr<rehab::v1::Patient> LoadVisiblePatient(
+      ReadTxn& txn, const Caller& caller, const std::string& patient_id);
+
   // May `caller` create or edit patient records (registry data)? ADMIN,
   // SUPERVISOR (area in their subtree) and FACILITY_STAFF (home facility
   // theirs). The scope check is the caller's; this is the role check.

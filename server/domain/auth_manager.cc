@@ -257,6 +257,11 @@ absl::StatusOr<AuthManager::VerifiedToken> AuthManager::VerifyInStore(
                        txn.GetArea(account->scope_id()));
       if (area.has_value()) caller.scope_area_code = area->code();
     }
+    if (account->role() == rehab::v1::ROLE_FAMILY_DOCTOR) {
+      ASSIGN_OR_RETURN(std::optional<rehab::v1::Practitioner> practitioner,
+                       txn.GetPractitioner(account->scope_id()));
+      if (practitioner.has_value()) caller.scope_team = practitioner->team();
+    }
     // All of them, expired or not, so that a remembered entry can tell
     // which are live at any later time.
     ASSIGN_OR_RETURN(verified.grants, txn.ListBreakGlassGrants(

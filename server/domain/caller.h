@@ -22,6 +22,9 @@ struct Caller {
   // For a supervisor: the code of the area `scope_id` names (the subtree
   // is every area whose code starts with it).
   std::string scope_area_code;
+  // For a family doctor: the team of the practitioner `scope_id` names
+  // (empty when none); the team's contracts are the doctor's too.
+  std::string scope_team;
   // Patients a PATIENT account also acts for (guardians).
   std::vector<std::string> ward_ids;
   // Supervisors: may see psychiatric patients' identities.

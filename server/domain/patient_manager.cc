@@ -65,16 +65,6 @@ absl::Status RequireUuid(const std::string& id, std::string_view field) {
   return absl::OkStatus();
 }
 
-// The patient if it exists and `caller` may see it; NOT_FOUND otherwise.
-absl::StatusOr<Patient> LoadVisiblePatient(ReadTxn& txn, const Caller& caller,
-                                           const std::string& id) {
-  ASSIGN_OR_RETURN(std::optional<Patient> patient, txn.GetPatient(id));
-  if (!patient.has_value()) return PatientNotFound();
-  ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(txn, caller, id));
-  if (!visible) return PatientNotFound();
-  return *std::move(patient);
-}
-
 // A supervisor without the flag may neither unmask a patient by ending
 // the psychiatric enrollment nor tell its former patients from others.
 bool MayNotSeePsychiatricIdentities(const Caller& caller) {
@@ -289,7 +279,7 @@ absl::StatusOr<Patient> PatientManager::GetPatient(
 
   Patient result;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(result, LoadVisiblePatient(txn, caller, id));
+    ASSIGN_OR_RETURN(result, AccessPolicy::LoadVisiblePatient(txn, caller, id));
     return PrepareForCaller(txn, caller, result);
   }));
   return result;
@@ -333,7 +323,8 @@ absl::StatusOr<Patient> PatientManager::PrepareUpdatePatient(
 absl::StatusOr<Patient> PatientManager::UpdatePatientInTxn(
     WriteTxn& txn, const Caller& caller, const Patient& patch,
     const google::protobuf::FieldMask& mask, absl::Time now) const {
-  ASSIGN_OR_RETURN(Patient stored, LoadVisiblePatient(txn, caller, patch.id()));
+  ASSIGN_OR_RETURN(Patient stored,
+                   AccessPolicy::LoadVisiblePatient(txn, caller, patch.id()));
   ASSIGN_OR_RETURN(std::optional<Area> stored_area,
                    txn.GetArea(stored.area_id()));
   if (stored_area.has_value()) {
@@ -520,7 +511,8 @@ absl::StatusOr<Enrollment> PatientManager::PrepareCreateEnrollment(
 absl::StatusOr<EnrollmentWrite> PatientManager::CreateEnrollmentInTxn(
     WriteTxn& txn, const Caller& caller, const Enrollment& prepared) const {
   RETURN_IF_ERROR(
-      LoadVisiblePatient(txn, caller, prepared.patient_id()).status());
+      AccessPolicy::LoadVisiblePatient(txn, caller, prepared.patient_id())
+          .status());
   ASSIGN_OR_RETURN(std::optional<Enrollment> stored,
                    txn.GetEnrollment(prepared.id()));
   EnrollmentWrite out;

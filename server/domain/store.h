@@ -27,8 +27,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "rehab/v1/admin.pb.h"
+#include "rehab/v1/contract.pb.h"
 #include "rehab/v1/directory.pb.h"
 #include "rehab/v1/patient.pb.h"
+#include "rehab/v1/report.pb.h"
 
 namespace rehab {
 
@@ -43,8 +45,9 @@ struct PatientScope {
                    // `area_code`
     kFacility,     // facility staff and kiosks: home facility `facility_id`
     kPatients,     // patients and guardians: exactly `patient_ids`
-    kPractitioner  // family doctors: patients with an ACTIVE contract with
-                   // `practitioner_id` (or their team `team`)
+    kPractitioner  // family doctors: patients with an ACTIVE contract
+                   // whose doctor is `practitioner_id`, or whose team is
+                   // `team` when `team` is not empty
   };
   Kind kind = Kind::kNone;
   std::string area_code;
@@ -76,6 +79,63 @@ struct EnrollmentQuery {
   rehab::v1::Program program = rehab::v1::PROGRAM_UNSPECIFIED;
   bool open_only = false;
   std::string after_id;  // order: id ascending
+  int32_t limit = 100;
+};
+
+// Contracts in `scope` (their patient's), matching every filter given.
+struct ContractQuery {
+  PatientScope scope;
+  std::string patient_id;
+  std::string doctor_id;
+  std::string area_code_prefix;  // the patient's area
+  rehab::v1::ContractStatus status = rehab::v1::CONTRACT_STATUS_UNSPECIFIED;
+  // Contracts whose end_date <= this date (YYYY-MM-DD); empty: any.
+  std::string end_date_until;
+  std::string after_id;  // order: id ascending
+  int32_t limit = 100;
+};
+
+// Visits in `scope`, newest start first.
+struct VisitQuery {
+  PatientScope scope;
+  std::string patient_id;
+  std::string contract_id;
+  std::string doctor_id;
+  std::optional<absl::Time> start_from;    // start_time >= this
+  std::optional<absl::Time> start_before;  // start_time < this
+  // false: only visits neither amended nor voided, and no voids.
+  bool include_superseded = false;
+  // Keyset: rows after (after_start_time, after_id) in the order
+  // start_time descending, id descending; empty after_id: from the first.
+  absl::Time after_start_time;
+  std::string after_id;
+  int32_t limit = 100;
+};
+
+// Follow-ups in `scope` (one per patient with an ACTIVE contract), most
+// urgent first: due_date ascending, then patient id ascending.
+struct FollowUpQuery {
+  PatientScope scope;
+  std::string doctor_id;         // the contract's doctor
+  std::string area_code_prefix;  // the patient's area
+  std::string due_until;         // due_date <= this (YYYY-MM-DD); empty: any
+  std::string after_due_date;    // keyset: rows after (after_due_date,
+  std::string after_patient_id;  // after_patient_id); empty: from the first
+  int32_t limit = 100;
+};
+
+// Alerts in `scope`, newest first.
+struct AlertQuery {
+  PatientScope scope;
+  std::string patient_id;
+  std::string doctor_id;
+  std::string area_code_prefix;  // the patient's area now
+  rehab::v1::AlertKind kind = rehab::v1::ALERT_KIND_UNSPECIFIED;
+  rehab::v1::AlertState state = rehab::v1::ALERT_STATE_UNSPECIFIED;
+  // Keyset: rows after (before_create_time, before_id) in the order
+  // create_time descending, id descending; empty before_id: from the first.
+  absl::Time before_create_time;
+  std::string before_id;
   int32_t limit = 100;
 };
 
@@ -254,6 +314,42 @@ class ReadTxn {
   virtual absl::StatusOr<std::vector<rehab::v1::AuditEvent>> ListAuditEvents(
       const AuditQuery& query) = 0;
 
+  // --- Contracts, visits, follow-ups, alerts --------------------------------
+  // Contracts come back with fulfilment.visits_delivered filled from the
+  // aggregate PutVisit keeps; the rest of `fulfilment` is the domain's to
+  // compute (the latest delivered visit is the first of ListVisits by
+  // contract_id with limit 1, whose start_time gives last_visit_date in
+  // county time).
+  virtual absl::StatusOr<std::optional<rehab::v1::Contract>> GetContract(
+      const std::string& id) = 0;
+  // The patient's ACTIVE contract, if any.
+  virtual absl::StatusOr<std::optional<rehab::v1::Contract>> GetActiveContract(
+      const std::string& patient_id) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Contract>> ListContracts(
+      const ContractQuery& query) = 0;
+
+  // Visits come back with superseded_by_id filled.
+  virtual absl::StatusOr<std::optional<rehab::v1::Visit>> GetVisit(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Visit>> ListVisits(
+      const VisitQuery& query) = 0;
+
+  // By patient id (a follow-up's id is its patient's).
+  virtual absl::StatusOr<std::optional<rehab::v1::FollowUp>> GetFollowUp(
+      const std::string& patient_id) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::FollowUp>> ListFollowUps(
+      const FollowUpQuery& query) = 0;
+
+  virtual absl::StatusOr<std::optional<rehab::v1::Alert>> GetAlert(
+      const std::string& id) = 0;
+  // The alert raised for this finding (kind, source_id, finding_date), if
+  // any: one alert per finding.
+  virtual absl::StatusOr<std::optional<rehab::v1::Alert>> FindAlert(
+      rehab::v1::AlertKind kind, const std::string& source_id,
+      const std::string& finding_date) = 0;
+  virtual absl::StatusOr<std::vector<rehab::v1::Alert>> ListAlerts(
+      const AlertQuery& query) = 0;
+
   // --- Sync -----------------------------------------------------------------
   // The change feed in `query.scope` (see FeedQuery). A record appears once,
   // at its latest change; a patient moving into the scope re-appears with
@@ -284,6 +380,30 @@ class WriteTxn : public ReadTxn {
       const std::optional<std::string>& password_hash) = 0;
   virtual absl::Status PutPatient(rehab::v1::Patient& patient) = 0;
   virtual absl::Status PutEnrollment(rehab::v1::Enrollment& enrollment) = 0;
+  // Upsert by id. A second ACTIVE contract for a patient is
+  // FAILED_PRECONDITION with reason CONTRACT_ALREADY_ACTIVE. When the
+  // patient's ACTIVE contract changes hands (a new doctor or team, or none
+  // any more), the feed tells the old holders' devices REMOVED_FROM_SCOPE
+  // for the patient and every record hanging on it, and re-sends them to
+  // the new ones (as for a patient's move to another area).
+  // `fulfilment` is not stored.
+  virtual absl::Status PutContract(rehab::v1::Contract& contract) = 0;
+  // Inserts a visit (facts are never replaced: ALREADY_EXISTS when the id
+  // is stored). When it amends or voids another visit, marks that one
+  // superseded by it (its feed entry becomes a tombstone). Keeps the
+  // contract's delivered count current: its visits that are neither
+  // superseded nor voids. `superseded_by_id` is not stored.
+  virtual absl::Status PutVisit(rehab::v1::Visit& visit) = 0;
+  // Upsert by id (= patient_id). `overdue`, `missed_visits`,
+  // `lost_to_follow_up` and `days_overdue` are the domain's to compute on
+  // reads and are not stored.
+  virtual absl::Status PutFollowUp(rehab::v1::FollowUp& follow_up) = 0;
+  // Removes the patient's follow-up (no ACTIVE contract any more): its
+  // feed entry becomes a tombstone. OK when there is none.
+  virtual absl::Status RemoveFollowUp(const std::string& patient_id) = 0;
+  // Upsert by id; a second alert for the same finding (kind, source_id,
+  // finding_date) is ALREADY_EXISTS.
+  virtual absl::Status PutAlert(rehab::v1::Alert& alert) = 0;
 
   virtual absl::Status PutToken(const TokenRecord& token) = 0;
   // Revokes every token of the family (logout, refresh reuse).

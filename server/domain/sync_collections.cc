@@ -3,20 +3,24 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "server/common/errors.h"
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
+#include "server/domain/alert_manager.h"
 
 namespace rehab {
 namespace {
 
 using rehab::v1::Change;
+using rehab::v1::Contract;
 using rehab::v1::Enrollment;
 using rehab::v1::Mutation;
 using rehab::v1::Patient;
+using rehab::v1::Visit;
 
 // What a mutation did, from the record it left stored.
 template <typename Record>
@@ -128,6 +132,138 @@ SyncCollection EnrollmentsCollection(PatientManager* patients) {
   return c;
 }
 
+// Refuses an edit of a record type that Push only creates.
+absl::Status RequireCreate(const Mutation& m, const std::string& what) {
+  if (m.base_version() == 0) return absl::OkStatus();
+  return InvalidArgumentError("base_version",
+                              absl::StrCat(what, " (base_version 0)"));
+}
+
+// Contracts: created as CreateContract does. They change only through the
+// online RenewContract and TerminateContract.
+SyncCollection ContractsCollection(ContractManager* contracts) {
+  SyncCollection c;
+  c.name = kContractsCollection;
+  c.field_number = Mutation::kContractFieldNumber;
+  c.patient_of = [](const Mutation& m) {
+    return CanonicalizeUuid(m.contract().patient_id());
+  };
+  c.prepare = [contracts](const Caller& caller, const Mutation& m,
+                          absl::Time now) -> absl::StatusOr<Mutation> {
+    RETURN_IF_ERROR(RequireCreate(
+        m,
+        "contracts are only created through Push; renew or terminate one "
+        "with ContractService"));
+    Mutation prepared = m;
+    ASSIGN_OR_RETURN(
+        *prepared.mutable_contract(),
+        contracts->PrepareCreateContract(caller, m.contract(), now));
+    return prepared;
+  };
+  c.apply = [contracts](WriteTxn& txn, const Caller& caller, const Mutation& m,
+                        absl::Time now) -> absl::StatusOr<SyncWrite> {
+    ASSIGN_OR_RETURN(
+        ContractWrite written,
+        contracts->CreateContractInTxn(txn, caller, m.contract(), now));
+    return WriteOf(written.contract, written.created);
+  };
+  c.readable_by = [](const Caller& caller) {
+    return ContractManager::ReadsContracts(caller);
+  };
+  c.read = [contracts](ReadTxn& txn, const Caller& caller,
+                       const std::string& id, Change& change) {
+    return PutInChange(contracts->ReadContractAs(txn, caller, id),
+                       &Change::mutable_contract, change);
+  };
+  return c;
+}
+
+// Visits: facts, created as CreateVisit does (amendments and voids are new
+// visits too); never edited.
+SyncCollection VisitsCollection(ContractManager* contracts) {
+  SyncCollection c;
+  c.name = kVisitsCollection;
+  c.field_number = Mutation::kVisitFieldNumber;
+  c.patient_of = [](const Mutation& m) {
+    return CanonicalizeUuid(m.visit().patient_id());
+  };
+  c.prepare = [contracts](const Caller& caller, const Mutation& m,
+                          absl::Time now) -> absl::StatusOr<Mutation> {
+    RETURN_IF_ERROR(RequireCreate(
+        m,
+        "visits are facts, never edited: correct one with a new visit that "
+        "amends or voids it"));
+    Mutation prepared = m;
+    ASSIGN_OR_RETURN(*prepared.mutable_visit(),
+                     contracts->PrepareCreateVisit(caller, m.visit(), now));
+    return prepared;
+  };
+  c.apply = [contracts](WriteTxn& txn, const Caller& caller, const Mutation& m,
+                        absl::Time now) -> absl::StatusOr<SyncWrite> {
+    ASSIGN_OR_RETURN(VisitWrite written,
+                     contracts->CreateVisitInTxn(txn, caller, m.visit(), now));
+    return WriteOf(written.visit, written.created);
+  };
+  c.readable_by = [](const Caller& caller) {
+    return ContractManager::ReadsContracts(caller);
+  };
+  c.read = [contracts](ReadTxn& txn, const Caller& caller,
+                       const std::string& id, Change& change) {
+    return PutInChange(contracts->ReadVisitAs(txn, caller, id),
+                       &Change::mutable_visit, change);
+  };
+  return c;
+}
+
+// Records only the server writes travel one way: no Mutation member
+// carries them, so these two functions only answer a type mix-up.
+absl::StatusOr<Mutation> RefusePush(const Caller&, const Mutation&,
+                                    absl::Time) {
+  return InvalidArgumentError("record", "this record type is server-made");
+}
+absl::StatusOr<SyncWrite> RefuseApply(WriteTxn&, const Caller&, const Mutation&,
+                                      absl::Time) {
+  return InvalidArgumentError("record", "this record type is server-made");
+}
+
+// Alerts: server-made; to doctors and supervisors (and administrators).
+SyncCollection AlertsCollection() {
+  SyncCollection c;
+  c.name = kAlertsCollection;
+  c.field_number = Change::kAlertFieldNumber;
+  c.patient_of = [](const Mutation&) { return std::string(); };
+  c.prepare = RefusePush;
+  c.apply = RefuseApply;
+  c.readable_by = [](const Caller& caller) {
+    return AlertManager::ReadsAlerts(caller);
+  };
+  c.read = [](ReadTxn& txn, const Caller& caller, const std::string& id,
+              Change& change) {
+    return PutInChange(AlertManager::ReadAlertAs(txn, caller, id),
+                       &Change::mutable_alert, change);
+  };
+  return c;
+}
+
+// Follow-ups: derived by the server from contracts and visits.
+SyncCollection FollowUpsCollection(ContractManager* contracts) {
+  SyncCollection c;
+  c.name = kFollowUpsCollection;
+  c.field_number = Change::kFollowUpFieldNumber;
+  c.patient_of = [](const Mutation&) { return std::string(); };
+  c.prepare = RefusePush;
+  c.apply = RefuseApply;
+  c.readable_by = [](const Caller& caller) {
+    return ContractManager::ReadsContracts(caller);
+  };
+  c.read = [contracts](ReadTxn& txn, const Caller& caller,
+                       const std::string& id, Change& change) {
+    return PutInChange(contracts->ReadFollowUpAs(txn, caller, id),
+                       &Change::mutable_follow_up, change);
+  };
+  return c;
+}
+
 }  // namespace
 
 // The registry: one entry per record type in sync, in the order of their
@@ -135,6 +271,12 @@ SyncCollection EnrollmentsCollection(PatientManager* patients) {
 SyncCollections::SyncCollections(const SyncManagers& managers) {
   collections_.push_back(PatientsCollection(managers.patients));
   collections_.push_back(EnrollmentsCollection(managers.patients));
+  if (managers.contracts != nullptr) {
+    collections_.push_back(ContractsCollection(managers.contracts));
+    collections_.push_back(VisitsCollection(managers.contracts));
+    collections_.push_back(AlertsCollection());
+    collections_.push_back(FollowUpsCollection(managers.contracts));
+  }
 }
 
 const SyncCollection* SyncCollections::ForMutation(

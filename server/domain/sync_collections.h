@@ -25,6 +25,7 @@
 #include "google/protobuf/message.h"
 #include "rehab/v1/sync.pb.h"
 #include "server/domain/caller.h"
+#include "server/domain/contract_manager.h"
 #include "server/domain/patient_manager.h"
 #include "server/domain/store.h"
 
@@ -44,6 +45,7 @@ struct SyncWrite {
 // registry.
 struct SyncManagers {
   PatientManager* patients = nullptr;
+  ContractManager* contracts = nullptr;
 };
 
 // One record type in sync. Every function is thread-safe.

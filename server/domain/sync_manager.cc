@@ -89,6 +89,8 @@ std::string ScopeFingerprint(const Caller& caller) {
   HashField(state, std::to_string(static_cast<int>(caller.role)));
   HashField(state, caller.scope_id);
   HashField(state, caller.scope_area_code);
+  // Hashed only when set, so tokens issued before teams counted stay good.
+  if (!caller.scope_team.empty()) HashField(state, caller.scope_team);
   std::vector<std::string> wards = caller.ward_ids;
   std::sort(wards.begin(), wards.end());
   wards.erase(std::unique(wards.begin(), wards.end()), wards.end());

@@ -18,16 +18,16 @@
 namespace rehab {
 
 // Size limits on strings and lists written through the API.
-inline constexpr size_t kMaxNameLength = 100;     // names (UTF-8 bytes)
-inline constexpr size_t kMaxTextLength = 2000;    // notes, reasons, address
-inline constexpr size_t kMaxShortLength = 64;     // usernames, phones, codes
-inline constexpr size_t kMaxListLength = 100;     // repeated fields
+inline constexpr size_t kMaxNameLength = 100;   // names (UTF-8 bytes)
+inline constexpr size_t kMaxTextLength = 2000;  // notes, reasons, address
+inline constexpr size_t kMaxShortLength = 64;   // usernames, phones, codes
+inline constexpr size_t kMaxListLength = 100;   // repeated fields
 inline constexpr size_t kMinPasswordLength = 8;
 inline constexpr size_t kMaxPasswordLength = 256;
 
 // A parsed resident ID number.
 struct IdNumber {
-  std::string normalized;  // 18 characters, uppercase X
+  std::string normalized;    // 18 characters, uppercase X
   std::string address_code;  // first 6 digits
   absl::CivilDay birth_date;
   rehab::v1::Sex sex = rehab::v1::SEX_UNSPECIFIED;
@@ -66,8 +66,7 @@ rehab::v1::AreaLevel AreaLevelOfCode(std::string_view code);
 // Checks a new area against its parent (nullptr for none): code digits and
 // length, parent one level up, code extending the parent's. Sets
 // `area.level`. Field paths start with "area.".
-absl::Status ValidateArea(rehab::v1::Area& area,
-                          const rehab::v1::Area* parent);
+absl::Status ValidateArea(rehab::v1::Area& area, const rehab::v1::Area* parent);
 
 // Field paths start with "facility." / "practitioner." / "account.".
 absl::Status ValidateFacility(const rehab::v1::Facility& facility);
@@ -83,8 +82,7 @@ absl::Status ValidateAccount(const rehab::v1::Account& account,
 // and birth date (must agree with the ID number; filled from it when
 // unspecified), name required, area required, sizes of every string.
 // Field paths start with "patient.".
-absl::Status ValidatePatient(rehab::v1::Patient& patient,
-                             absl::CivilDay today);
+absl::Status ValidatePatient(rehab::v1::Patient& patient, absl::CivilDay today);
 
 // Copies the client-writable fields named by `mask` from `patch` into
 // `stored` (all client-writable fields when the mask is empty). Unknown

@@ -220,9 +220,112 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 )sql";
 
+// Family-doctor contracts (DESIGN.md section 4) and what hangs on them.
+//
+// `contracts.visits_delivered` is the hot aggregate PutVisit keeps: the
+// contract's visits that are neither superseded nor voids. At most one
+// ACTIVE (status 1) contract per patient; the doctors' scope reads it by
+// patient through the same partial index. `visits.superseded_by` names the
+// visit that amended or voided a visit. `follow_ups` holds one row per
+// patient (the follow-up's id is its patient's). One alert per finding
+// (kind, source, date).
+//
+// A feed exit now also keeps the ACTIVE contract's doctor and team the
+// patient left (NULL when there was none), so a family doctor's device
+// learns that a patient left it as an area's device does.
+constexpr char kMigration3[] = R"sql(
+CREATE TABLE contracts (
+  id TEXT PRIMARY KEY NOT NULL,
+  version INTEGER NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  change_seq INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  patient_id TEXT NOT NULL REFERENCES patients (id),
+  doctor_id TEXT NOT NULL,
+  team TEXT,
+  status INTEGER NOT NULL,
+  start_date TEXT NOT NULL,
+  end_date TEXT NOT NULL,
+  visits_delivered INTEGER NOT NULL DEFAULT 0,
+  body BLOB NOT NULL
+);
+CREATE UNIQUE INDEX contracts_one_active ON contracts (patient_id)
+  WHERE status = 1;
+CREATE INDEX contracts_by_patient ON contracts (patient_id, id);
+CREATE INDEX contracts_by_doctor ON contracts (doctor_id, id);
+CREATE INDEX contracts_by_team ON contracts (team, id) WHERE team IS NOT NULL;
+CREATE INDEX contracts_by_status_end ON contracts (status, end_date);
+
+CREATE TABLE visits (
+  id TEXT PRIMARY KEY NOT NULL,
+  version INTEGER NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  change_seq INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  contract_id TEXT NOT NULL REFERENCES contracts (id),
+  patient_id TEXT NOT NULL REFERENCES patients (id),
+  doctor_id TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  amends_id TEXT,
+  voids_id TEXT,
+  superseded_by TEXT,
+  body BLOB NOT NULL
+);
+CREATE INDEX visits_by_patient ON visits (patient_id, start_time, id);
+CREATE INDEX visits_by_contract ON visits (contract_id, start_time, id);
+CREATE INDEX visits_by_doctor ON visits (doctor_id, start_time, id);
+
+CREATE TABLE follow_ups (
+  patient_id TEXT PRIMARY KEY NOT NULL REFERENCES patients (id),
+  version INTEGER NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  change_seq INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  contract_id TEXT NOT NULL REFERENCES contracts (id),
+  doctor_id TEXT NOT NULL,
+  team TEXT,
+  due_date TEXT NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE INDEX follow_ups_by_due ON follow_ups (due_date, patient_id);
+CREATE INDEX follow_ups_by_doctor
+  ON follow_ups (doctor_id, due_date, patient_id);
+
+CREATE TABLE alerts (
+  id TEXT PRIMARY KEY NOT NULL,
+  version INTEGER NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  change_seq INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  patient_id TEXT NOT NULL REFERENCES patients (id),
+  kind INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  doctor_id TEXT,
+  source_id TEXT NOT NULL,
+  finding_date TEXT NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE UNIQUE INDEX alerts_one_per_finding
+  ON alerts (kind, source_id, finding_date);
+CREATE INDEX alerts_by_patient ON alerts (patient_id, create_time, id);
+CREATE INDEX alerts_by_time ON alerts (create_time, id);
+
+ALTER TABLE feed_exits ADD COLUMN old_doctor_id TEXT;
+ALTER TABLE feed_exits ADD COLUMN old_team TEXT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
+    {3, kMigration3},
 };
 
 constexpr char kSelectUserVersion[] = "PRAGMA user_version";

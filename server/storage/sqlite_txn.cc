@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <memory>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -19,12 +21,17 @@ namespace rehab::storage {
 namespace {
 
 using ::rehab::v1::Account;
+using ::rehab::v1::Alert;
 using ::rehab::v1::Area;
 using ::rehab::v1::AuditEvent;
+using ::rehab::v1::Contract;
 using ::rehab::v1::Enrollment;
 using ::rehab::v1::Facility;
+using ::rehab::v1::FollowUp;
+using ::rehab::v1::Fulfilment;
 using ::rehab::v1::Patient;
 using ::rehab::v1::Practitioner;
+using ::rehab::v1::Visit;
 
 // Collection names of the change feed (as the sync protocol names them).
 constexpr char kAreas[] = "areas";
@@ -33,6 +40,10 @@ constexpr char kPractitioners[] = "practitioners";
 constexpr char kAccounts[] = "accounts";
 constexpr char kPatients[] = "patients";
 constexpr char kEnrollments[] = "enrollments";
+constexpr char kContracts[] = "contracts";
+constexpr char kVisits[] = "visits";
+constexpr char kFollowUps[] = "follow_ups";
+constexpr char kAlerts[] = "alerts";
 
 // ChangeKind of the sync protocol (DESIGN.md section 6), as `changes.kind`
 // stores it; FeedEntry::Kind has the same numbers.
@@ -52,6 +63,14 @@ struct PatientBoundCollection {
 constexpr PatientBoundCollection kPatientBound[] = {
     {kEnrollments,
      "SELECT id FROM enrollments WHERE patient_id = ? ORDER BY id"},
+    {kContracts, "SELECT id FROM contracts WHERE patient_id = ? ORDER BY id"},
+    {kVisits, "SELECT id FROM visits WHERE patient_id = ? ORDER BY id"},
+    // From the feed, not the table: a removed follow-up's tombstone must
+    // leave with the patient too (a follow-up's id is its patient's).
+    {kFollowUps,
+     "SELECT record_id FROM changes "
+     "WHERE collection = 'follow_ups' AND record_id = ?"},
+    {kAlerts, "SELECT id FROM alerts WHERE patient_id = ? ORDER BY id"},
 };
 
 // --- The change counter and the feed ---
@@ -73,7 +92,8 @@ constexpr char kMoveChange[] =
     "WHERE collection = ? AND record_id = ? RETURNING 1";
 constexpr char kInsertExit[] =
     "INSERT INTO feed_exits (change_seq, collection, record_id, patient_id, "
-    "old_area_code, old_facility_id) VALUES (?, ?, ?, ?, ?, ?)";
+    "old_area_code, old_facility_id, old_doctor_id, old_team) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 // The feed reads `changes` (and `feed_exits`) in change_seq order and looks
 // each row's patient up by id; CROSS JOIN keeps SQLite to that order, so a
 // pull reads only the positions after its cursor (to the page's end)
@@ -264,8 +284,11 @@ constexpr char kUpsertPatient[] =
     "grade = excluded.grade, body = excluded.body";
 constexpr char kListPatients[] = "SELECT p.body FROM patients p WHERE p.id > ?";
 constexpr char kPatientIs[] = "SELECT 1 FROM patients p WHERE p.id = ?";
-constexpr char kSelectPatientPlacement[] =
-    "SELECT area_code, facility_id FROM patients WHERE id = ?";
+// A patient's placement: its row and its ACTIVE contract (status 1), if any.
+constexpr char kSelectPlacement[] =
+    "SELECT p.area_code, p.facility_id, k.id, k.doctor_id, k.team "
+    "FROM patients p LEFT JOIN contracts k "
+    "ON k.patient_id = p.id AND k.status = 1 WHERE p.id = ?";
 constexpr char kPatientAreaCodeAtLeast[] = " AND p.area_code >= ?";
 constexpr char kPatientAreaCodeBelow[] = " AND p.area_code < ?";
 // The same, with the area code index ruled out (unary +): for a county-wide
@@ -277,16 +300,31 @@ constexpr char kPatientAreaCodeBelowScan[] = " AND +p.area_code < ?";
 constexpr size_t kCountyCodeLength = 6;
 constexpr char kPatientFacilityIs[] = " AND p.facility_id = ?";
 constexpr char kPatientIdIn[] = " AND p.id IN (";
+// A family doctor's patients: an ACTIVE contract (status 1, spelled as the
+// literal so that the partial index contracts_one_active serves the probe
+// by patient) with the doctor, or with the doctor's team.
+constexpr char kPatientHasDoctor[] =
+    " AND EXISTS (SELECT 1 FROM contracts k WHERE k.patient_id = p.id "
+    "AND k.status = 1 AND k.doctor_id = ?)";
+constexpr char kPatientHasDoctorOrTeam[] =
+    " AND EXISTS (SELECT 1 FROM contracts k WHERE k.patient_id = p.id "
+    "AND k.status = 1 AND (k.doctor_id = ? OR k.team = ?))";
 // The placement a feed exit left (`x`, and `y` for a later exit of the
 // same record): no index serves these, so one form each.
 constexpr char kExitAreaCodeAtLeast[] = " AND x.old_area_code >= ?";
 constexpr char kExitAreaCodeBelow[] = " AND x.old_area_code < ?";
 constexpr char kExitFacilityIs[] = " AND x.old_facility_id = ?";
 constexpr char kExitPatientIdIn[] = " AND x.patient_id IN (";
+constexpr char kExitDoctorIs[] = " AND x.old_doctor_id = ?";
+constexpr char kExitDoctorOrTeamIs[] =
+    " AND (x.old_doctor_id = ? OR x.old_team = ?)";
 constexpr char kLaterExitAreaCodeAtLeast[] = " AND y.old_area_code >= ?";
 constexpr char kLaterExitAreaCodeBelow[] = " AND y.old_area_code < ?";
 constexpr char kLaterExitFacilityIs[] = " AND y.old_facility_id = ?";
 constexpr char kLaterExitPatientIdIn[] = " AND y.patient_id IN (";
+constexpr char kLaterExitDoctorIs[] = " AND y.old_doctor_id = ?";
+constexpr char kLaterExitDoctorOrTeamIs[] =
+    " AND (y.old_doctor_id = ? OR y.old_team = ?)";
 constexpr char kPatientCategoryIs[] = " AND p.category = ?";
 constexpr char kPatientGradeIs[] = " AND p.grade = ?";
 constexpr char kPatientInProgram[] =
@@ -320,6 +358,124 @@ constexpr char kEnrollmentPatientIs[] = " AND e.patient_id = ?";
 constexpr char kEnrollmentProgramIs[] = " AND e.program = ?";
 constexpr char kEnrollmentOpen[] = " AND e.open = 1";
 constexpr char kOrderEnrollments[] = " ORDER BY e.id LIMIT ?";
+
+// --- Contracts ---
+
+constexpr char kSelectContractById[] =
+    "SELECT body, visits_delivered FROM contracts WHERE id = ?";
+constexpr char kSelectActiveContract[] =
+    "SELECT body, visits_delivered FROM contracts "
+    "WHERE patient_id = ? AND status = 1";
+constexpr char kSelectContractPatient[] =
+    "SELECT patient_id FROM contracts WHERE id = ?";
+// `visits_delivered` is PutVisit's to keep: an update leaves it alone.
+constexpr char kUpsertContract[] =
+    "INSERT INTO contracts (id, version, create_time, update_time, "
+    "change_seq, author, device_id, patient_id, doctor_id, team, status, "
+    "start_date, end_date, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, patient_id = excluded.patient_id, "
+    "doctor_id = excluded.doctor_id, team = excluded.team, "
+    "status = excluded.status, start_date = excluded.start_date, "
+    "end_date = excluded.end_date, body = excluded.body";
+// Delivered: the contract's visits neither superseded nor voids.
+constexpr char kRecountDelivered[] =
+    "UPDATE contracts SET visits_delivered = ("
+    "SELECT COUNT(*) FROM visits v WHERE v.contract_id = contracts.id "
+    "AND v.superseded_by IS NULL AND v.voids_id IS NULL) WHERE id = ?";
+constexpr char kListContracts[] =
+    "SELECT c.body, c.visits_delivered FROM contracts c "
+    "JOIN patients p ON p.id = c.patient_id WHERE c.id > ?";
+constexpr char kContractPatientIs[] = " AND c.patient_id = ?";
+constexpr char kContractDoctorIs[] = " AND c.doctor_id = ?";
+constexpr char kContractStatusIs[] = " AND c.status = ?";
+constexpr char kContractEndUntil[] = " AND c.end_date <= ?";
+constexpr char kOrderContracts[] = " ORDER BY c.id LIMIT ?";
+
+// --- Visits ---
+
+constexpr char kSelectVisitById[] =
+    "SELECT body, superseded_by FROM visits WHERE id = ?";
+// Facts are inserted, never replaced.
+constexpr char kInsertVisit[] =
+    "INSERT INTO visits (id, version, create_time, update_time, change_seq, "
+    "author, device_id, contract_id, patient_id, doctor_id, start_time, "
+    "amends_id, voids_id, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kSelectVisitExists[] = "SELECT 1 FROM visits WHERE id = ?";
+constexpr char kSelectSupersession[] =
+    "SELECT contract_id, superseded_by FROM visits WHERE id = ?";
+constexpr char kSupersedeVisit[] =
+    "UPDATE visits SET superseded_by = ? WHERE id = ?";
+constexpr char kListVisits[] =
+    "SELECT v.body, v.superseded_by FROM visits v "
+    "JOIN patients p ON p.id = v.patient_id WHERE 1";
+constexpr char kVisitAfter[] = " AND (v.start_time, v.id) < (?, ?)";
+constexpr char kVisitPatientIs[] = " AND v.patient_id = ?";
+constexpr char kVisitContractIs[] = " AND v.contract_id = ?";
+constexpr char kVisitDoctorIs[] = " AND v.doctor_id = ?";
+constexpr char kVisitStartAtLeast[] = " AND v.start_time >= ?";
+constexpr char kVisitStartBefore[] = " AND v.start_time < ?";
+constexpr char kVisitCounts[] =
+    " AND v.superseded_by IS NULL AND v.voids_id IS NULL";
+constexpr char kOrderVisits[] =
+    " ORDER BY v.start_time DESC, v.id DESC LIMIT ?";
+
+// --- Follow-ups ---
+
+constexpr char kSelectFollowUp[] =
+    "SELECT body FROM follow_ups WHERE patient_id = ?";
+constexpr char kUpsertFollowUp[] =
+    "INSERT INTO follow_ups (patient_id, version, create_time, update_time, "
+    "change_seq, author, device_id, contract_id, doctor_id, team, due_date, "
+    "body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, contract_id = excluded.contract_id, "
+    "doctor_id = excluded.doctor_id, team = excluded.team, "
+    "due_date = excluded.due_date, body = excluded.body";
+constexpr char kDeleteFollowUp[] =
+    "DELETE FROM follow_ups WHERE patient_id = ? RETURNING 1";
+constexpr char kListFollowUps[] =
+    "SELECT f.body FROM follow_ups f JOIN patients p ON p.id = f.patient_id "
+    "WHERE (f.due_date, f.patient_id) > (?, ?)";
+constexpr char kFollowUpDoctorIs[] = " AND f.doctor_id = ?";
+constexpr char kFollowUpDueUntil[] = " AND f.due_date <= ?";
+constexpr char kOrderFollowUps[] = " ORDER BY f.due_date, f.patient_id LIMIT ?";
+
+// --- Alerts ---
+
+constexpr char kSelectAlertById[] = "SELECT body FROM alerts WHERE id = ?";
+constexpr char kSelectAlertByFinding[] =
+    "SELECT body FROM alerts "
+    "WHERE kind = ? AND source_id = ? AND finding_date = ?";
+constexpr char kUpsertAlert[] =
+    "INSERT INTO alerts (id, version, create_time, update_time, change_seq, "
+    "author, device_id, patient_id, kind, state, doctor_id, source_id, "
+    "finding_date, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+    "create_time = excluded.create_time, update_time = excluded.update_time, "
+    "change_seq = excluded.change_seq, author = excluded.author, "
+    "device_id = excluded.device_id, patient_id = excluded.patient_id, "
+    "kind = excluded.kind, state = excluded.state, "
+    "doctor_id = excluded.doctor_id, source_id = excluded.source_id, "
+    "finding_date = excluded.finding_date, body = excluded.body";
+constexpr char kListAlerts[] =
+    "SELECT a.body FROM alerts a JOIN patients p ON p.id = a.patient_id "
+    "WHERE 1";
+constexpr char kAlertBefore[] = " AND (a.create_time, a.id) < (?, ?)";
+constexpr char kAlertPatientIs[] = " AND a.patient_id = ?";
+constexpr char kAlertDoctorIs[] = " AND a.doctor_id = ?";
+constexpr char kAlertKindIs[] = " AND a.kind = ?";
+constexpr char kAlertStateIs[] = " AND a.state = ?";
+constexpr char kOrderAlerts[] =
+    " ORDER BY a.create_time DESC, a.id DESC LIMIT ?";
+
+constexpr char kSelectPatientExists[] = "SELECT 1 FROM patients WHERE id = ?";
 
 // --- Audit ---
 
@@ -369,6 +525,17 @@ struct SqlQuery {
     sql += fragment;
     args.emplace_back(value);
   }
+  void Add(const char* fragment, int64_t first, const std::string& second) {
+    sql += fragment;
+    args.emplace_back(first);
+    args.emplace_back(second);
+  }
+  void Add(const char* fragment, const std::string& first,
+           const std::string& second) {
+    sql += fragment;
+    args.emplace_back(first);
+    args.emplace_back(second);
+  }
   // `column >= prefix AND column < upper bound`: a prefix match that an
   // index serves and that treats '%' and '_' as the characters they are.
   void AddPrefix(const char* at_least, const char* below,
@@ -391,7 +558,7 @@ void BindArgs(Statement& statement, const SqlQuery& query) {
 }
 
 // Where a scope condition reads a patient's placement: the patient's row
-// as it is now, or the placement a feed exit left.
+// (and ACTIVE contract) as it is now, or the placement a feed exit left.
 struct PlacementColumns {
   const char* area_code_at_least;
   const char* area_code_below;
@@ -400,18 +567,23 @@ struct PlacementColumns {
   const char* area_code_below_scan;
   const char* facility_is;
   const char* patient_id_in;  // opens "IN ("
+  const char* doctor_is;
+  const char* doctor_or_team_is;  // two arguments: doctor, team
 };
 constexpr PlacementColumns kPatientRow = {
     kPatientAreaCodeAtLeast,     kPatientAreaCodeBelow,
     kPatientAreaCodeAtLeastScan, kPatientAreaCodeBelowScan,
-    kPatientFacilityIs,          kPatientIdIn};
-constexpr PlacementColumns kExitRow = {kExitAreaCodeAtLeast, kExitAreaCodeBelow,
-                                       kExitAreaCodeAtLeast, kExitAreaCodeBelow,
-                                       kExitFacilityIs,      kExitPatientIdIn};
+    kPatientFacilityIs,          kPatientIdIn,
+    kPatientHasDoctor,           kPatientHasDoctorOrTeam};
+constexpr PlacementColumns kExitRow = {
+    kExitAreaCodeAtLeast, kExitAreaCodeBelow, kExitAreaCodeAtLeast,
+    kExitAreaCodeBelow,   kExitFacilityIs,    kExitPatientIdIn,
+    kExitDoctorIs,        kExitDoctorOrTeamIs};
 constexpr PlacementColumns kLaterExitRow = {
     kLaterExitAreaCodeAtLeast, kLaterExitAreaCodeBelow,
     kLaterExitAreaCodeAtLeast, kLaterExitAreaCodeBelow,
-    kLaterExitFacilityIs,      kLaterExitPatientIdIn};
+    kLaterExitFacilityIs,      kLaterExitPatientIdIn,
+    kLaterExitDoctorIs,        kLaterExitDoctorOrTeamIs};
 
 // Appends the condition that the area code of `columns` starts with
 // `prefix`, choosing the plan by how much of the registry the prefix is
@@ -454,9 +626,13 @@ bool AddScope(const PatientScope& scope, const PlacementColumns& columns,
       query.Add(")");
       return true;
     case PatientScope::Kind::kPractitioner:
-      // Family-doctor contracts are not stored yet, so no patient has an
-      // ACTIVE contract with anyone.
-      return false;
+      if (scope.practitioner_id.empty()) return false;
+      if (scope.team.empty()) {
+        query.Add(columns.doctor_is, scope.practitioner_id);
+      } else {
+        query.Add(columns.doctor_or_team_is, scope.practitioner_id, scope.team);
+      }
+      return true;
   }
   return false;
 }
@@ -470,19 +646,55 @@ absl::Status ParseBody(std::string_view body,
   return absl::OkStatus();
 }
 
+// The record the single-row query `sql` (one text argument) returns, read
+// by `read_row(statement, record)`, or nullopt.
+template <typename Record, typename ReadRow>
+absl::StatusOr<std::optional<Record>> GetOneRow(Connection* connection,
+                                                const char* sql,
+                                                const std::string& key,
+                                                ReadRow read_row) {
+  ASSIGN_OR_RETURN(Statement statement, connection->GetCachedStatement(sql));
+  statement.BindText(0, key);
+  ASSIGN_OR_RETURN(bool row, statement.Step());
+  if (!row) return std::optional<Record>();
+  Record record;
+  RETURN_IF_ERROR(read_row(statement, record));
+  return std::optional<Record>(std::move(record));
+}
+
 // The record whose body the single-row query `sql` (one text argument)
 // returns, or nullopt.
 template <typename Record>
 absl::StatusOr<std::optional<Record>> GetOne(Connection* connection,
                                              const char* sql,
                                              const std::string& key) {
+  return GetOneRow<Record>(
+      connection, sql, key, [](const Statement& statement, Record& record) {
+        return ParseBody(statement.ColumnBlobView(0), record);
+      });
+}
+
+// A contract row (body, visits_delivered): the body with the aggregate.
+absl::Status ReadContract(const Statement& row, Contract& contract) {
+  RETURN_IF_ERROR(ParseBody(row.ColumnBlobView(0), contract));
+  contract.mutable_fulfilment()->set_visits_delivered(
+      static_cast<int32_t>(row.ColumnInt64(1)));
+  return absl::OkStatus();
+}
+
+// A visit row (body, superseded_by): the body with its supersession.
+absl::Status ReadVisit(const Statement& row, Visit& visit) {
+  RETURN_IF_ERROR(ParseBody(row.ColumnBlobView(0), visit));
+  if (!row.ColumnIsNull(1)) visit.set_superseded_by_id(row.ColumnText(1));
+  return absl::OkStatus();
+}
+
+// True when the single-row query `sql` (one text argument) finds a row.
+absl::StatusOr<bool> RowExists(Connection* connection, const char* sql,
+                               const std::string& key) {
   ASSIGN_OR_RETURN(Statement statement, connection->GetCachedStatement(sql));
   statement.BindText(0, key);
-  ASSIGN_OR_RETURN(bool row, statement.Step());
-  if (!row) return std::optional<Record>();
-  Record record;
-  RETURN_IF_ERROR(ParseBody(statement.ColumnBlobView(0), record));
-  return std::optional<Record>(std::move(record));
+  return statement.Step();
 }
 
 // Every row of `query` (with `limit` appended as the last argument) read by
@@ -530,6 +742,27 @@ void BindCommon(Statement& statement, const Record& record) {
   statement.BindInt64(4, record.change_seq());
   statement.BindText(5, record.author());
   statement.BindText(6, record.device_id());
+}
+// The server makes follow-ups: no creation time of their own, no author,
+// no device. Their id is their patient's.
+void BindCommon(Statement& statement, const FollowUp& follow_up) {
+  statement.BindText(0, follow_up.id());
+  statement.BindInt64(1, follow_up.version());
+  statement.BindInt64(2, Micros(follow_up.update_time()));
+  statement.BindInt64(3, Micros(follow_up.update_time()));
+  statement.BindInt64(4, follow_up.change_seq());
+  statement.BindText(5, "");
+  statement.BindText(6, "");
+}
+// The server raises alerts: no device.
+void BindCommon(Statement& statement, const Alert& alert) {
+  statement.BindText(0, alert.id());
+  statement.BindInt64(1, alert.version());
+  statement.BindInt64(2, Micros(alert.create_time()));
+  statement.BindInt64(3, Micros(alert.update_time()));
+  statement.BindInt64(4, alert.change_seq());
+  statement.BindText(5, alert.author());
+  statement.BindText(6, "");
 }
 constexpr int kCommonColumns = 7;
 
@@ -615,25 +848,54 @@ absl::Status SqliteTxn::MoveInFeed(const char* collection,
   return SetChangeSeq(seq);
 }
 
+absl::StatusOr<std::optional<SqliteTxn::Placement>> SqliteTxn::PlacementOf(
+    const std::string& patient_id) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectPlacement));
+  select.BindText(0, patient_id);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return std::optional<Placement>();
+  auto text_or_empty = [&](int column) {
+    return select.ColumnIsNull(column) ? std::string()
+                                       : select.ColumnText(column);
+  };
+  Placement placement;
+  placement.area_code = select.ColumnText(0);
+  placement.facility_id = text_or_empty(1);
+  placement.contract_id = text_or_empty(2);
+  placement.doctor_id = text_or_empty(3);
+  placement.team = text_or_empty(4);
+  return std::optional<Placement>(std::move(placement));
+}
+
 absl::Status SqliteTxn::MoveWithPatient(const std::string& patient_id,
-                                        const std::string& old_area_code,
-                                        const std::string& old_facility_id) {
+                                        const Placement& left,
+                                        const char* put_collection,
+                                        const std::string& put_id) {
   ASSIGN_OR_RETURN(int64_t last, NextChangeSeq());
   --last;
-  auto insert_exit = [&](const char* collection,
-                         const std::string& id) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement insert,
-                     connection_->GetCachedStatement(kInsertExit));
-    insert.BindInt64(0, ++last);
-    insert.BindText(1, collection);
-    insert.BindText(2, id);
-    insert.BindText(3, patient_id);
-    insert.BindText(4, old_area_code);
-    insert.BindTextOrNull(5, old_facility_id);
-    return insert.Run();
+  auto move = [&](const char* collection,
+                  const std::string& id) -> absl::Status {
+    {
+      ASSIGN_OR_RETURN(Statement insert,
+                       connection_->GetCachedStatement(kInsertExit));
+      insert.BindInt64(0, ++last);
+      insert.BindText(1, collection);
+      insert.BindText(2, id);
+      insert.BindText(3, patient_id);
+      insert.BindText(4, left.area_code);
+      insert.BindTextOrNull(5, left.facility_id);
+      insert.BindTextOrNull(6, left.doctor_id);
+      insert.BindTextOrNull(7, left.team);
+      RETURN_IF_ERROR(insert.Run());
+    }
+    // The record whose Put made the move has just got its new position.
+    if (std::string_view(collection) == put_collection && id == put_id) {
+      return absl::OkStatus();
+    }
+    return MoveChange(++last, collection, id, std::nullopt);
   };
-  // The patient's own Put has just given it a new position.
-  RETURN_IF_ERROR(insert_exit(kPatients, patient_id));
+  RETURN_IF_ERROR(move(kPatients, patient_id));
   for (const PatientBoundCollection& bound : kPatientBound) {
     std::vector<std::string> ids;
     {
@@ -647,8 +909,7 @@ absl::Status SqliteTxn::MoveWithPatient(const std::string& patient_id,
       }
     }
     for (const std::string& id : ids) {
-      RETURN_IF_ERROR(insert_exit(bound.collection, id));
-      RETURN_IF_ERROR(MoveChange(++last, bound.collection, id, std::nullopt));
+      RETURN_IF_ERROR(move(bound.collection, id));
     }
   }
   return SetChangeSeq(last);
@@ -1020,22 +1281,11 @@ absl::Status SqliteTxn::PutPatient(Patient& patient) {
                    AreaCodeOf(patient.area_id(), "patient.area_id"));
   // A change of placement (area or home facility) moves the patient out of
   // some scopes and into others: the feed must tell both (MoveWithPatient).
-  bool stored = false;
-  bool moves = false;
-  std::string old_area_code;
-  std::string old_facility_id;
-  {
-    ASSIGN_OR_RETURN(Statement select,
-                     connection_->GetCachedStatement(kSelectPatientPlacement));
-    select.BindText(0, patient.id());
-    ASSIGN_OR_RETURN(stored, select.Step());
-    if (stored) {
-      old_area_code = select.ColumnText(0);
-      old_facility_id = select.ColumnIsNull(1) ? "" : select.ColumnText(1);
-      moves = old_area_code != area_code ||
-              old_facility_id != patient.facility_id();
-    }
-  }
+  ASSIGN_OR_RETURN(const std::optional<Placement> before,
+                   PlacementOf(patient.id()));
+  const bool stored = before.has_value();
+  const bool moves = stored && (before->area_code != area_code ||
+                                before->facility_id != patient.facility_id());
   // A move writes more than the patient's row; a failure keeps none of it.
   Savepoint savepoint(connection_);
   if (moves) RETURN_IF_ERROR(savepoint.Begin());
@@ -1055,7 +1305,7 @@ absl::Status SqliteTxn::PutPatient(Patient& patient) {
         return 8;
       });
   if (status.ok() && moves) {
-    status = MoveWithPatient(patient.id(), old_area_code, old_facility_id);
+    status = MoveWithPatient(patient.id(), *before, kPatients, patient.id());
     if (status.ok()) status = savepoint.Release();
     if (!status.ok()) patient.set_change_seq(given_seq);
   }
@@ -1132,6 +1382,378 @@ absl::Status SqliteTxn::PutEnrollment(Enrollment& enrollment) {
       "enrollment.patient_id names no stored patient");
 }
 
+// --- Contracts ---
+
+absl::StatusOr<std::optional<Contract>> SqliteTxn::GetContract(
+    const std::string& id) {
+  return GetOneRow<Contract>(connection_, kSelectContractById, id,
+                             ReadContract);
+}
+
+absl::StatusOr<std::optional<Contract>> SqliteTxn::GetActiveContract(
+    const std::string& patient_id) {
+  return GetOneRow<Contract>(connection_, kSelectActiveContract, patient_id,
+                             ReadContract);
+}
+
+absl::StatusOr<std::vector<Contract>> SqliteTxn::ListContracts(
+    const ContractQuery& q) {
+  SqlQuery query(kListContracts);
+  query.args.emplace_back(q.after_id);
+  if (!AddScope(q.scope, kPatientRow, query)) return std::vector<Contract>();
+  if (!q.patient_id.empty()) query.Add(kContractPatientIs, q.patient_id);
+  if (!q.doctor_id.empty()) query.Add(kContractDoctorIs, q.doctor_id);
+  if (!q.area_code_prefix.empty()) {
+    AddAreaPrefix(q.area_code_prefix, kPatientRow, query);
+  }
+  if (q.status != rehab::v1::CONTRACT_STATUS_UNSPECIFIED) {
+    query.Add(kContractStatusIs, static_cast<int64_t>(q.status));
+  }
+  if (!q.end_date_until.empty()) {
+    query.Add(kContractEndUntil, q.end_date_until);
+  }
+  return ListRows<Contract>(connection_, query, kOrderContracts, q.limit,
+                            ReadContract);
+}
+
+absl::Status SqliteTxn::PutContract(Contract& contract) {
+  ASSIGN_OR_RETURN(const std::optional<Placement> before,
+                   PlacementOf(contract.patient_id()));
+  if (!before.has_value()) {
+    return InvalidArgumentError("contract.patient_id",
+                                "names no stored patient");
+  }
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     connection_->GetCachedStatement(kSelectContractPatient));
+    select.BindText(0, contract.id());
+    ASSIGN_OR_RETURN(bool stored, select.Step());
+    // The contract decides whose scope the patient is in: moving it to
+    // another patient would leave the first one's devices unaware.
+    if (stored && select.ColumnTextView(0) != contract.patient_id()) {
+      return InvalidArgumentError("contract.patient_id",
+                                  "a stored contract's patient cannot change");
+    }
+  }
+  const auto already_active = [] {
+    return ErrorWithReason(absl::StatusCode::kFailedPrecondition,
+                           "the patient already has an ACTIVE contract",
+                           kReasonContractAlreadyActive);
+  };
+  if (contract.status() == rehab::v1::CONTRACT_STATUS_ACTIVE &&
+      !before->contract_id.empty() && before->contract_id != contract.id()) {
+    return already_active();
+  }
+
+  // Whether the ACTIVE contract changes hands is known once the row is
+  // written; the move that may follow writes more than the row, and a
+  // failure keeps none of it.
+  Savepoint savepoint(connection_);
+  RETURN_IF_ERROR(savepoint.Begin());
+  const int64_t given_seq = contract.change_seq();
+  std::unique_ptr<Fulfilment> fulfilment(contract.release_fulfilment());
+  absl::Status status =
+      PutRecord(kUpsertContract, kContracts, contract, contract.patient_id(),
+                [&](Statement& upsert) {
+                  upsert.BindText(kCommonColumns + 0, contract.patient_id());
+                  upsert.BindText(kCommonColumns + 1, contract.doctor_id());
+                  upsert.BindTextOrNull(kCommonColumns + 2, contract.team());
+                  upsert.BindInt64(kCommonColumns + 3, contract.status());
+                  upsert.BindText(kCommonColumns + 4, contract.start_date());
+                  upsert.BindText(kCommonColumns + 5, contract.end_date());
+                  return 6;
+                });
+  contract.set_allocated_fulfilment(fulfilment.release());
+  if (status.ok()) {
+    absl::StatusOr<std::optional<Placement>> after =
+        PlacementOf(contract.patient_id());
+    if (!after.ok()) {
+      status = after.status();
+    } else if (after->has_value() &&
+               ((*after)->doctor_id != before->doctor_id ||
+                (*after)->team != before->team)) {
+      status = MoveWithPatient(contract.patient_id(), *before, kContracts,
+                               contract.id());
+    }
+  }
+  if (status.ok()) status = savepoint.Release();
+  if (status.ok()) return status;
+  contract.set_change_seq(given_seq);
+  if (absl::IsAlreadyExists(status)) return already_active();
+  return status;
+}
+
+// --- Visits ---
+
+absl::StatusOr<std::optional<Visit>> SqliteTxn::GetVisit(
+    const std::string& id) {
+  return GetOneRow<Visit>(connection_, kSelectVisitById, id, ReadVisit);
+}
+
+absl::StatusOr<std::vector<Visit>> SqliteTxn::ListVisits(const VisitQuery& q) {
+  SqlQuery query(kListVisits);
+  if (!AddScope(q.scope, kPatientRow, query)) return std::vector<Visit>();
+  if (!q.after_id.empty()) {
+    query.Add(kVisitAfter, rehab::ToUnixMicros(q.after_start_time), q.after_id);
+  }
+  if (!q.patient_id.empty()) query.Add(kVisitPatientIs, q.patient_id);
+  if (!q.contract_id.empty()) query.Add(kVisitContractIs, q.contract_id);
+  if (!q.doctor_id.empty()) query.Add(kVisitDoctorIs, q.doctor_id);
+  if (q.start_from.has_value()) {
+    query.Add(kVisitStartAtLeast, rehab::ToUnixMicros(*q.start_from));
+  }
+  if (q.start_before.has_value()) {
+    query.Add(kVisitStartBefore, rehab::ToUnixMicros(*q.start_before));
+  }
+  if (!q.include_superseded) query.Add(kVisitCounts);
+  return ListRows<Visit>(connection_, query, kOrderVisits, q.limit, ReadVisit);
+}
+
+absl::Status SqliteTxn::RecountDelivered(const std::string& contract_id) {
+  ASSIGN_OR_RETURN(Statement update,
+                   connection_->GetCachedStatement(kRecountDelivered));
+  update.BindText(0, contract_id);
+  return update.Run();
+}
+
+absl::Status SqliteTxn::PutVisit(Visit& visit) {
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     connection_->GetCachedStatement(kSelectContractPatient));
+    select.BindText(0, visit.contract_id());
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) {
+      return InvalidArgumentError("visit.contract_id",
+                                  "names no stored contract");
+    }
+    // The feed and every scope place the visit by its patient.
+    if (select.ColumnTextView(0) != visit.patient_id()) {
+      return InvalidArgumentError("visit.patient_id",
+                                  "is not the contract's patient");
+    }
+  }
+  ASSIGN_OR_RETURN(const bool exists,
+                   RowExists(connection_, kSelectVisitExists, visit.id()));
+  if (exists) {
+    return ErrorWithReason(absl::StatusCode::kAlreadyExists,
+                           absl::StrCat("visit ", visit.id(), " exists"),
+                           kReasonAlreadyExists);
+  }
+  // The visits this one supersedes, checked before anything is written.
+  struct Target {
+    const char* field;
+    const std::string* id;
+  };
+  std::vector<Target> targets;
+  if (!visit.amends_id().empty()) {
+    targets.push_back({"visit.amends_id", &visit.amends_id()});
+  }
+  if (!visit.voids_id().empty() && visit.voids_id() != visit.amends_id()) {
+    targets.push_back({"visit.voids_id", &visit.voids_id()});
+  }
+  std::vector<std::string> contracts = {visit.contract_id()};
+  for (const Target& target : targets) {
+    if (*target.id == visit.id()) {
+      return InvalidArgumentError(target.field, "names the visit itself");
+    }
+    ASSIGN_OR_RETURN(Statement select,
+                     connection_->GetCachedStatement(kSelectSupersession));
+    select.BindText(0, *target.id);
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row)
+      return InvalidArgumentError(target.field, "names no stored visit");
+    if (!select.ColumnIsNull(1)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("visit ", *target.id, " is already superseded by visit ",
+                       select.ColumnText(1)));
+    }
+    std::string contract_id = select.ColumnText(0);
+    if (std::find(contracts.begin(), contracts.end(), contract_id) ==
+        contracts.end()) {
+      contracts.push_back(std::move(contract_id));
+    }
+  }
+
+  // A correction writes more than the visit's row; a failure keeps none of
+  // it. (A plain visit needs no savepoint: past its insert only the
+  // storage itself can fail.)
+  Savepoint savepoint(connection_);
+  if (!targets.empty()) RETURN_IF_ERROR(savepoint.Begin());
+  const int64_t given_seq = visit.change_seq();
+  std::string superseded_by = std::move(*visit.mutable_superseded_by_id());
+  visit.clear_superseded_by_id();
+  absl::Status status = PutRecord(
+      kInsertVisit, kVisits, visit, visit.patient_id(), [&](Statement& insert) {
+        insert.BindText(kCommonColumns + 0, visit.contract_id());
+        insert.BindText(kCommonColumns + 1, visit.patient_id());
+        insert.BindText(kCommonColumns + 2, visit.doctor_id());
+        insert.BindInt64(kCommonColumns + 3, Micros(visit.start_time()));
+        insert.BindTextOrNull(kCommonColumns + 4, visit.amends_id());
+        insert.BindTextOrNull(kCommonColumns + 5, visit.voids_id());
+        return 6;
+      });
+  visit.set_superseded_by_id(std::move(superseded_by));
+  for (const Target& target : targets) {
+    if (!status.ok()) break;
+    absl::StatusOr<Statement> update =
+        connection_->GetCachedStatement(kSupersedeVisit);
+    if (!update.ok()) {
+      status = update.status();
+      break;
+    }
+    update->BindText(0, visit.id());
+    update->BindText(1, *target.id);
+    status = update->Run();
+    if (status.ok()) status = VoidInFeed(kVisits, *target.id);
+  }
+  for (const std::string& contract_id : contracts) {
+    if (!status.ok()) break;
+    status = RecountDelivered(contract_id);
+  }
+  if (status.ok() && !targets.empty()) status = savepoint.Release();
+  if (!status.ok()) visit.set_change_seq(given_seq);
+  return status;
+}
+
+// --- Follow-ups ---
+
+absl::StatusOr<std::optional<FollowUp>> SqliteTxn::GetFollowUp(
+    const std::string& patient_id) {
+  return GetOne<FollowUp>(connection_, kSelectFollowUp, patient_id);
+}
+
+absl::StatusOr<std::vector<FollowUp>> SqliteTxn::ListFollowUps(
+    const FollowUpQuery& q) {
+  SqlQuery query(kListFollowUps);
+  query.args.emplace_back(q.after_due_date);
+  query.args.emplace_back(q.after_patient_id);
+  if (!AddScope(q.scope, kPatientRow, query)) return std::vector<FollowUp>();
+  if (!q.doctor_id.empty()) query.Add(kFollowUpDoctorIs, q.doctor_id);
+  if (!q.area_code_prefix.empty()) {
+    AddAreaPrefix(q.area_code_prefix, kPatientRow, query);
+  }
+  if (!q.due_until.empty()) query.Add(kFollowUpDueUntil, q.due_until);
+  return ListBodies<FollowUp>(connection_, query, kOrderFollowUps, q.limit);
+}
+
+absl::Status SqliteTxn::PutFollowUp(FollowUp& follow_up) {
+  if (follow_up.id() != follow_up.patient_id()) {
+    return InvalidArgumentError("follow_up.id", "must be the patient's id");
+  }
+  // Computed on every read, as of that day.
+  FollowUp computed;
+  computed.set_overdue(follow_up.overdue());
+  computed.set_missed_visits(follow_up.missed_visits());
+  computed.set_lost_to_follow_up(follow_up.lost_to_follow_up());
+  computed.set_days_overdue(follow_up.days_overdue());
+  follow_up.clear_overdue();
+  follow_up.clear_missed_visits();
+  follow_up.clear_lost_to_follow_up();
+  follow_up.clear_days_overdue();
+  absl::Status status =
+      PutRecord(kUpsertFollowUp, kFollowUps, follow_up, follow_up.patient_id(),
+                [&](Statement& upsert) {
+                  upsert.BindText(kCommonColumns + 0, follow_up.contract_id());
+                  upsert.BindText(kCommonColumns + 1, follow_up.doctor_id());
+                  upsert.BindTextOrNull(kCommonColumns + 2, follow_up.team());
+                  upsert.BindText(kCommonColumns + 3, follow_up.due_date());
+                  return 4;
+                });
+  follow_up.set_overdue(computed.overdue());
+  follow_up.set_missed_visits(computed.missed_visits());
+  follow_up.set_lost_to_follow_up(computed.lost_to_follow_up());
+  follow_up.set_days_overdue(computed.days_overdue());
+  if (!absl::IsFailedPrecondition(status)) return status;
+  ASSIGN_OR_RETURN(
+      const bool patient_stored,
+      RowExists(connection_, kSelectPatientExists, follow_up.patient_id()));
+  if (!patient_stored) {
+    return InvalidArgumentError("follow_up.patient_id",
+                                "names no stored patient");
+  }
+  return InvalidArgumentError("follow_up.contract_id",
+                              "names no stored contract");
+}
+
+absl::Status SqliteTxn::RemoveFollowUp(const std::string& patient_id) {
+  bool removed = false;
+  {
+    ASSIGN_OR_RETURN(Statement remove,
+                     connection_->GetCachedStatement(kDeleteFollowUp));
+    remove.BindText(0, patient_id);
+    ASSIGN_OR_RETURN(removed, remove.Step());
+  }
+  if (!removed) return absl::OkStatus();
+  return VoidInFeed(kFollowUps, patient_id);
+}
+
+// --- Alerts ---
+
+absl::StatusOr<std::optional<Alert>> SqliteTxn::GetAlert(
+    const std::string& id) {
+  return GetOne<Alert>(connection_, kSelectAlertById, id);
+}
+
+absl::StatusOr<std::optional<Alert>> SqliteTxn::FindAlert(
+    rehab::v1::AlertKind kind, const std::string& source_id,
+    const std::string& finding_date) {
+  ASSIGN_OR_RETURN(Statement select,
+                   connection_->GetCachedStatement(kSelectAlertByFinding));
+  select.BindInt64(0, kind);
+  select.BindText(1, source_id);
+  select.BindText(2, finding_date);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return std::optional<Alert>();
+  Alert alert;
+  RETURN_IF_ERROR(ParseBody(select.ColumnBlobView(0), alert));
+  return std::optional<Alert>(std::move(alert));
+}
+
+absl::StatusOr<std::vector<Alert>> SqliteTxn::ListAlerts(const AlertQuery& q) {
+  SqlQuery query(kListAlerts);
+  if (!AddScope(q.scope, kPatientRow, query)) return std::vector<Alert>();
+  if (!q.before_id.empty()) {
+    query.Add(kAlertBefore, rehab::ToUnixMicros(q.before_create_time),
+              q.before_id);
+  }
+  if (!q.patient_id.empty()) query.Add(kAlertPatientIs, q.patient_id);
+  if (!q.doctor_id.empty()) query.Add(kAlertDoctorIs, q.doctor_id);
+  if (!q.area_code_prefix.empty()) {
+    AddAreaPrefix(q.area_code_prefix, kPatientRow, query);
+  }
+  if (q.kind != rehab::v1::ALERT_KIND_UNSPECIFIED) {
+    query.Add(kAlertKindIs, static_cast<int64_t>(q.kind));
+  }
+  if (q.state != rehab::v1::ALERT_STATE_UNSPECIFIED) {
+    query.Add(kAlertStateIs, static_cast<int64_t>(q.state));
+  }
+  return ListBodies<Alert>(connection_, query, kOrderAlerts, q.limit);
+}
+
+absl::Status SqliteTxn::PutAlert(Alert& alert) {
+  absl::Status status = PutRecord(
+      kUpsertAlert, kAlerts, alert, alert.patient_id(), [&](Statement& upsert) {
+        upsert.BindText(kCommonColumns + 0, alert.patient_id());
+        upsert.BindInt64(kCommonColumns + 1, alert.kind());
+        upsert.BindInt64(kCommonColumns + 2, alert.state());
+        upsert.BindTextOrNull(kCommonColumns + 3, alert.doctor_id());
+        upsert.BindText(kCommonColumns + 4, alert.source_id());
+        upsert.BindText(kCommonColumns + 5, alert.finding_date());
+        return 6;
+      });
+  if (absl::IsAlreadyExists(status)) {
+    return ErrorWithReason(
+        absl::StatusCode::kAlreadyExists,
+        absl::StrCat("an alert for this finding exists (", alert.source_id(),
+                     ", ", alert.finding_date(), ")"),
+        kReasonAlreadyExists);
+  }
+  if (absl::IsFailedPrecondition(status)) {
+    return InvalidArgumentError("alert.patient_id", "names no stored patient");
+  }
+  return status;
+}
+
 // --- Audit ---
 
 absl::Status SqliteTxn::AppendAudit(AuditEvent& event) {
@@ -1201,10 +1823,11 @@ absl::StatusOr<std::vector<FeedEntry>> SqliteTxn::ListFeed(const FeedQuery& q) {
                          return absl::OkStatus();
                        }));
 
-  // Only a change of area or home facility takes a patient out of a scope;
-  // every patient of kAll and kPatients stays in it.
+  // Only a change of area, home facility or ACTIVE contract takes a patient
+  // out of a scope; every patient of kAll and kPatients stays in it.
   if (q.scope.kind != PatientScope::Kind::kAreaSubtree &&
-      q.scope.kind != PatientScope::Kind::kFacility) {
+      q.scope.kind != PatientScope::Kind::kFacility &&
+      q.scope.kind != PatientScope::Kind::kPractitioner) {
     return entries;
   }
   // Exits past the last change of a full page cannot make the page.

@@ -14,17 +14,34 @@
 //     otherwise. References to other records (facility, patient, account)
 //     are foreign keys: a missing one is FAILED_PRECONDITION too. Changing
 //     an area's code rewrites the copies.
+//   - Contracts, visits, follow-ups and alerts name their patient (and a
+//     visit or follow-up its contract) by foreign key; a missing one is
+//     INVALID_ARGUMENT naming the field (e.g. "contract.patient_id"), as is
+//     a visit whose patient is not its contract's, a follow-up whose id is
+//     not its patient's, and a stored contract put with another patient.
 //   - Unique keys: area code, account username (ALREADY_EXISTS, reason
 //     ALREADY_EXISTS); patient ID number (ALREADY_EXISTS, reason
 //     DUPLICATE_ID_NUMBER) and card number (reason ALREADY_EXISTS); one
 //     open enrollment per patient and program (ALREADY_EXISTS, reason
-//     ENROLLMENT_ALREADY_OPEN).
+//     ENROLLMENT_ALREADY_OPEN); one ACTIVE contract per patient
+//     (FAILED_PRECONDITION, reason CONTRACT_ALREADY_ACTIVE); a visit id
+//     (PutVisit only inserts: ALREADY_EXISTS, reason ALREADY_EXISTS); one
+//     alert per (kind, source_id, finding_date) (ALREADY_EXISTS, reason
+//     ALREADY_EXISTS).
+//   - A visit supersedes (amends or voids) one stored visit at most once:
+//     naming a visit that is not stored is INVALID_ARGUMENT, one already
+//     superseded FAILED_PRECONDITION. A contract's delivered visits are
+//     counted on every PutVisit; the date of the latest one is not kept
+//     (dates are in county time, which storage does not know): it is the
+//     first of ListVisits by contract.
 //   - PatientScope: kAll everything; kNone nothing (no query runs);
 //     kAreaSubtree patients whose area code starts with `area_code` (an
 //     empty code matches nothing); kFacility home facility `facility_id`;
-//     kPatients exactly `patient_ids`; kPractitioner nothing yet: the
-//     family-doctor contracts it joins arrive with the contracts table in a
-//     later migration.
+//     kPatients exactly `patient_ids`; kPractitioner patients with an
+//     ACTIVE contract whose doctor is `practitioner_id` or, when `team` is
+//     not empty, whose team is `team` (an empty practitioner_id matches
+//     nothing). Contracts, visits, follow-ups and alerts are in a scope
+//     when their patient is.
 //   - Prefix filters (area code, name) are exact, case-sensitive byte
 //     prefixes; '%' and '_' have no special meaning.
 //   - A list whose limit is 0 or less is empty.
@@ -33,16 +50,21 @@
 //   - The feed: `changes` holds each record once, at its latest position,
 //     with the patient it hangs on (a patient's own id for a patient; none
 //     for areas, facilities, practitioners and accounts, which the feed
-//     never lists). When PutPatient changes a stored patient's area code or
-//     home facility, the patient and each record hanging on it (the
-//     collections listed in kPatientBound in the .cc) get a row in
-//     `feed_exits` holding the placement left, and those records move to
-//     new positions (the patient's own Put gave it one); each exit and each
-//     position has its own change_seq. ListFeed shows a record's latest
-//     exit from a placement in the scope (kRemovedFromScope) unless its
-//     patient lies in the scope now; only kAreaSubtree and kFacility scopes
-//     can be left. TouchFeed and VoidInFeed are NOT_FOUND for a record with
-//     no feed entry.
+//     never lists). A patient's placement is its area code, its home
+//     facility and the doctor and team of its ACTIVE contract. When
+//     PutPatient changes a stored patient's area code or home facility, or
+//     PutContract changes the doctor or team of the patient's ACTIVE
+//     contract (or gives it one, or leaves it none), the patient and each
+//     record hanging on it (the collections listed in kPatientBound in the
+//     .cc: enrollments, contracts, visits, follow-ups, removed ones too,
+//     and alerts) get a row in `feed_exits` holding the whole placement
+//     left, and those records move to new positions (the Put's own record
+//     has one already); each exit and each position has its own
+//     change_seq. ListFeed shows a record's latest exit from a placement in
+//     the scope (kRemovedFromScope) unless its patient lies in the scope
+//     now; kAreaSubtree, kFacility and kPractitioner scopes can be left.
+//     RemoveFollowUp tombstones the follow-up's entry. TouchFeed and
+//     VoidInFeed are NOT_FOUND for a record with no feed entry.
 //   - Nested is a savepoint inside the writer's transaction (and inside the
 //     write queue's savepoint for the job; SQLite resolves each to the
 //     innermost).
@@ -125,6 +147,28 @@ class SqliteTxn final : public WriteTxn {
   absl::StatusOr<std::vector<rehab::v1::AuditEvent>> ListAuditEvents(
       const AuditQuery& query) override;
 
+  absl::StatusOr<std::optional<rehab::v1::Contract>> GetContract(
+      const std::string& id) override;
+  absl::StatusOr<std::optional<rehab::v1::Contract>> GetActiveContract(
+      const std::string& patient_id) override;
+  absl::StatusOr<std::vector<rehab::v1::Contract>> ListContracts(
+      const ContractQuery& query) override;
+  absl::StatusOr<std::optional<rehab::v1::Visit>> GetVisit(
+      const std::string& id) override;
+  absl::StatusOr<std::vector<rehab::v1::Visit>> ListVisits(
+      const VisitQuery& query) override;
+  absl::StatusOr<std::optional<rehab::v1::FollowUp>> GetFollowUp(
+      const std::string& patient_id) override;
+  absl::StatusOr<std::vector<rehab::v1::FollowUp>> ListFollowUps(
+      const FollowUpQuery& query) override;
+  absl::StatusOr<std::optional<rehab::v1::Alert>> GetAlert(
+      const std::string& id) override;
+  absl::StatusOr<std::optional<rehab::v1::Alert>> FindAlert(
+      rehab::v1::AlertKind kind, const std::string& source_id,
+      const std::string& finding_date) override;
+  absl::StatusOr<std::vector<rehab::v1::Alert>> ListAlerts(
+      const AlertQuery& query) override;
+
   absl::Status PutArea(rehab::v1::Area& area) override;
   absl::Status PutFacility(rehab::v1::Facility& facility) override;
   absl::Status PutPractitioner(rehab::v1::Practitioner& p) override;
@@ -133,6 +177,11 @@ class SqliteTxn final : public WriteTxn {
       const std::optional<std::string>& password_hash) override;
   absl::Status PutPatient(rehab::v1::Patient& patient) override;
   absl::Status PutEnrollment(rehab::v1::Enrollment& enrollment) override;
+  absl::Status PutContract(rehab::v1::Contract& contract) override;
+  absl::Status PutVisit(rehab::v1::Visit& visit) override;
+  absl::Status PutFollowUp(rehab::v1::FollowUp& follow_up) override;
+  absl::Status RemoveFollowUp(const std::string& patient_id) override;
+  absl::Status PutAlert(rehab::v1::Alert& alert) override;
 
   absl::Status PutToken(const TokenRecord& token) override;
   absl::Status RevokeTokenFamily(const std::string& family_id) override;
@@ -169,6 +218,17 @@ class SqliteTxn final : public WriteTxn {
   bool TakeCredentialsWritten();
 
  private:
+  // Where a patient stands for the scopes that can lose it: its area and
+  // home facility, and the doctor and team of its ACTIVE contract (empty
+  // when it has none).
+  struct Placement {
+    std::string area_code;
+    std::string facility_id;  // empty: none
+    std::string contract_id;  // the ACTIVE contract; empty: none
+    std::string doctor_id;
+    std::string team;
+  };
+
   // Stamps `record` with the next change_seq, writes it with `upsert_sql`
   // (the common columns bound here, the record's own by `bind_rest`, which
   // returns how many it bound, then the body) and moves it to the end of
@@ -194,12 +254,19 @@ class SqliteTxn final : public WriteTxn {
   // Moves the entry to the next change_seq (TouchFeed, VoidInFeed).
   absl::Status MoveInFeed(const char* collection, const std::string& id,
                           std::optional<int64_t> kind);
-  // After the Put of patient `patient_id` that left the placement
-  // (`old_area_code`, `old_facility_id`): an exit for the patient and each
-  // record hanging on it, and new positions for those records.
+  // The placement of patient `patient_id`; nullopt when it is not stored.
+  absl::StatusOr<std::optional<Placement>> PlacementOf(
+      const std::string& patient_id);
+  // After the Put of (`put_collection`, `put_id`) that took patient
+  // `patient_id` out of the placement `left`: an exit keeping `left` for
+  // the patient and each record hanging on it, and new positions for those
+  // records (the Put gave its own record one).
   absl::Status MoveWithPatient(const std::string& patient_id,
-                               const std::string& old_area_code,
-                               const std::string& old_facility_id);
+                               const Placement& left,
+                               const char* put_collection,
+                               const std::string& put_id);
+  // Recomputes the delivered visits of contract `contract_id`.
+  absl::Status RecountDelivered(const std::string& contract_id);
   // The code of area `area_id`; FAILED_PRECONDITION when there is none.
   absl::StatusOr<std::string> AreaCodeOf(const std::string& area_id,
                                          const char* field);

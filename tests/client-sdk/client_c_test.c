@@ -569,6 +569,12 @@ int c_abi_bad_arguments(const char* db_path, char* failure,
   CHECK_CODE(t, REHAB_INVALID_ARGUMENT,
              rehab_client_create(&options, &client, &t->error));
   rehab_client_options_init(&options);
+  options.time_zone = "Nowhere/Land";
+  CHECK_CODE(t, REHAB_INVALID_ARGUMENT,
+             rehab_client_create(&options, &client, &t->error));
+  CHECK(t, client == NULL && has_violation(&t->error, "time_zone"),
+        "unknown time zone: \"%s\"", text_or(t->error.message, ""));
+  rehab_client_options_init(&options);
   CHECK_CODE(t, REHAB_INVALID_ARGUMENT,
              rehab_client_create(&options, NULL, &t->error));
   CHECK(t, has_violation(&t->error, "client_out"), "NULL client_out");
@@ -643,6 +649,23 @@ int c_abi_bad_arguments(const char* db_path, char* failure,
   CHECK(t, has_violation(&t->error, "interval_ms"), "zero interval");
   CHECK_CODE(t, REHAB_INVALID_ARGUMENT,
              rehab_client_pending_count(client, NULL, &t->error));
+  /* Follow-ups: a visit must be given; an empty cache has nothing due; the
+   * online method is in the table (it fails to connect, it is not
+   * UNIMPLEMENTED). */
+  CHECK_CODE(t, REHAB_INVALID_ARGUMENT,
+             rehab_client_create_visit(client, NULL, 0, &buffer, &t->error));
+  CHECK(t, has_violation(&t->error, "visit"), "NULL visit: \"%s\"",
+        text_or(t->error.message, ""));
+  CHECK_CODE(
+      t, REHAB_OK,
+      rehab_client_list_local_due_follow_ups(client, NULL, &buffer, &t->error));
+  CHECK(t, buffer.data != NULL && count_field(&buffer, 1) == 0,
+        "follow-ups due in an empty cache");
+  rehab_buffer_free(&buffer);
+  CHECK_CODE(
+      t, REHAB_UNAVAILABLE,
+      rehab_client_call(client, "rehab.v1.ContractService/ListDueFollowUps",
+                        NULL, 0, &buffer, &t->error));
   /* A server that is not there: UNAVAILABLE, not a crash or a hang. */
   CHECK_CODE(
       t, REHAB_UNAVAILABLE,

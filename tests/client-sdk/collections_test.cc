@@ -5,6 +5,7 @@
 
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
+#include "rehab/v1/contract.pb.h"
 #include "rehab/v1/patient.pb.h"
 
 namespace rehab::client::internal {
@@ -27,7 +28,20 @@ TEST(CollectionsTest, EveryRecordTypeOfTheMutationOneofIsRegistered) {
         << "Mutation." << member->name() << " has no collection";
   }
   for (const Collection& c : Collections()) {
-    EXPECT_EQ(numbers.count(c.field_number), 1u) << c.name;
+    // A type devices write is in Mutation; one the server derives is not.
+    EXPECT_EQ(numbers.count(c.field_number),
+              c.writes == Writes::kNone ? 0u : 1u)
+        << c.name;
+  }
+}
+
+TEST(CollectionsTest, EveryRecordTypeOfTheChangeOneofIsRegistered) {
+  const OneofDescriptor* record =
+      Change::descriptor()->FindOneofByName("record");
+  ASSERT_NE(record, nullptr);
+  for (int i = 0; i < record->field_count(); ++i) {
+    EXPECT_NE(FindCollectionByField(record->field(i)->number()), nullptr)
+        << "Change." << record->field(i)->name() << " has no collection";
   }
 }
 
@@ -39,9 +53,32 @@ TEST(CollectionsTest, ChangeCarriesEachTypeUnderTheSameNumber) {
         Change::descriptor()->FindFieldByNumber(c.field_number);
     ASSERT_NE(in_change, nullptr) << c.name;
     EXPECT_EQ(in_change->containing_oneof()->name(), "record");
-    EXPECT_EQ(in_change->message_type(), in_mutation->message_type());
+    if (in_mutation != nullptr) {
+      EXPECT_EQ(in_change->message_type(), in_mutation->message_type());
+    }
     EXPECT_EQ(FindCollection(c.name), &c);
   }
+}
+
+TEST(CollectionsTest, TheFeedNamesAreTheServers) {
+  EXPECT_EQ(FindCollection("contracts")->writes, Writes::kCreate);
+  EXPECT_EQ(FindCollection("visits")->writes, Writes::kCreate);
+  EXPECT_EQ(FindCollection("follow_ups")->writes, Writes::kNone);
+  EXPECT_EQ(FindCollection("alerts")->writes, Writes::kNone);
+  EXPECT_EQ(FindCollection("patients")->writes, Writes::kCreateAndUpdate);
+}
+
+TEST(CollectionsTest, ParsesAPullOnlyRecord) {
+  rehab::v1::FollowUp follow_up;
+  follow_up.set_id("p-7");
+  follow_up.set_patient_id("p-7");
+  follow_up.set_due_date("2026-03-01");
+  const Collection& c = *FindCollection("follow_ups");
+  std::unique_ptr<google::protobuf::Message> parsed =
+      ParseRecord(c, follow_up.SerializeAsString());
+  ASSERT_NE(parsed, nullptr);
+  EXPECT_EQ(RecordId(*parsed), "p-7");
+  EXPECT_EQ(c.keys(*parsed).patient_id, "p-7");
 }
 
 TEST(CollectionsTest, ReadsAndStampsTheCommonFields) {

@@ -112,6 +112,34 @@ void FakeSyncServer::Put(const rehab::v1::Enrollment& enrollment) {
   Store(std::move(change));
 }
 
+void FakeSyncServer::Put(const rehab::v1::Contract& contract) {
+  absl::MutexLock lock(&mu_);
+  Change change;
+  *change.mutable_contract() = contract;
+  Store(std::move(change));
+}
+
+void FakeSyncServer::Put(const rehab::v1::Visit& visit) {
+  absl::MutexLock lock(&mu_);
+  Change change;
+  *change.mutable_visit() = visit;
+  Store(std::move(change));
+}
+
+void FakeSyncServer::Put(const rehab::v1::FollowUp& follow_up) {
+  absl::MutexLock lock(&mu_);
+  Change change;
+  *change.mutable_follow_up() = follow_up;
+  Store(std::move(change));
+}
+
+void FakeSyncServer::Put(const rehab::v1::Alert& alert) {
+  absl::MutexLock lock(&mu_);
+  Change change;
+  *change.mutable_alert() = alert;
+  Store(std::move(change));
+}
+
 void FakeSyncServer::Store(Change change) {
   const Collection* collection =
       FindCollectionByField(static_cast<int>(change.record_case()));
@@ -163,6 +191,15 @@ std::optional<rehab::v1::Patient> FakeSyncServer::patient(
 int64_t FakeSyncServer::record_count() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(records_.size());
+}
+
+int64_t FakeSyncServer::record_count(const std::string& collection) const {
+  absl::MutexLock lock(&mu_);
+  int64_t count = 0;
+  for (const auto& [key, change] : records_) {
+    if (key.first == collection) ++count;
+  }
+  return count;
 }
 
 int FakeSyncServer::push_calls() const {

@@ -24,6 +24,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "rehab/v1/auth.pb.h"
+#include "rehab/v1/contract.pb.h"
+#include "rehab/v1/report.pb.h"
 #include "rehab/v1/sync.pb.h"
 #include "tests/client-sdk/mock_stub.h"
 
@@ -62,6 +64,10 @@ class FakeSyncServer {
   // version 1) and puts it at the head of the feed.
   void Put(const rehab::v1::Patient& patient);
   void Put(const rehab::v1::Enrollment& enrollment);
+  void Put(const rehab::v1::Contract& contract);
+  void Put(const rehab::v1::Visit& visit);
+  void Put(const rehab::v1::FollowUp& follow_up);
+  void Put(const rehab::v1::Alert& alert);
   // Moves `id` to the head of the feed as a TOMBSTONE or a
   // REMOVED_FROM_SCOPE and forgets it.
   void Remove(const std::string& collection, const std::string& id,
@@ -69,6 +75,8 @@ class FakeSyncServer {
 
   std::optional<rehab::v1::Patient> patient(const std::string& id) const;
   int64_t record_count() const;
+  // Records of one collection ("visits").
+  int64_t record_count(const std::string& collection) const;
   int push_calls() const;
   int pull_calls() const;
   int refresh_calls() const;

@@ -93,6 +93,17 @@ class ForwardingStub final : public Stub {
   REHAB_FORWARD(ListAuditEvents, ListAuditEventsRequest,
                 ListAuditEventsResponse)
   REHAB_FORWARD(Backup, BackupRequest, BackupResponse)
+  REHAB_FORWARD(CreateContract, CreateContractRequest, Contract)
+  REHAB_FORWARD(GetContract, GetContractRequest, Contract)
+  REHAB_FORWARD(ListContracts, ListContractsRequest, ListContractsResponse)
+  REHAB_FORWARD(RenewContract, RenewContractRequest, Contract)
+  REHAB_FORWARD(TerminateContract, TerminateContractRequest, Contract)
+  REHAB_FORWARD(CreateVisit, CreateVisitRequest, Visit)
+  REHAB_FORWARD(ListVisits, ListVisitsRequest, ListVisitsResponse)
+  REHAB_FORWARD(ListDueFollowUps, ListDueFollowUpsRequest,
+                ListDueFollowUpsResponse)
+  REHAB_FORWARD(ListAlerts, ListAlertsRequest, ListAlertsResponse)
+  REHAB_FORWARD(AcknowledgeAlert, AcknowledgeAlertRequest, Alert)
 
 #undef REHAB_FORWARD
 

@@ -44,6 +44,18 @@ class MockStub : public Stub {
   REHAB_MOCK_STUB_METHOD(ListAuditEvents, ListAuditEventsRequest,
                          ListAuditEventsResponse);
   REHAB_MOCK_STUB_METHOD(Backup, BackupRequest, BackupResponse);
+  REHAB_MOCK_STUB_METHOD(CreateContract, CreateContractRequest, Contract);
+  REHAB_MOCK_STUB_METHOD(GetContract, GetContractRequest, Contract);
+  REHAB_MOCK_STUB_METHOD(ListContracts, ListContractsRequest,
+                         ListContractsResponse);
+  REHAB_MOCK_STUB_METHOD(RenewContract, RenewContractRequest, Contract);
+  REHAB_MOCK_STUB_METHOD(TerminateContract, TerminateContractRequest, Contract);
+  REHAB_MOCK_STUB_METHOD(CreateVisit, CreateVisitRequest, Visit);
+  REHAB_MOCK_STUB_METHOD(ListVisits, ListVisitsRequest, ListVisitsResponse);
+  REHAB_MOCK_STUB_METHOD(ListDueFollowUps, ListDueFollowUpsRequest,
+                         ListDueFollowUpsResponse);
+  REHAB_MOCK_STUB_METHOD(ListAlerts, ListAlertsRequest, ListAlertsResponse);
+  REHAB_MOCK_STUB_METHOD(AcknowledgeAlert, AcknowledgeAlertRequest, Alert);
   REHAB_MOCK_STUB_METHOD(Push, PushRequest, PushResponse);
   REHAB_MOCK_STUB_METHOD(Pull, PullRequest, PullResponse);
 

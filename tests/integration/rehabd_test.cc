@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -131,6 +132,23 @@ TEST_F(RehabdTest, BadFlagValuesExitWithTwo) {
     EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.output;
     EXPECT_TRUE(absl::StrContains(r.output, "rehabd:")) << r.output;
   }
+}
+
+TEST_F(RehabdTest, BadFollowUpRulesFileExitsWithTwoNamingTheLine) {
+  const std::string rules = (dir_ / "rules.txt").string();
+  {
+    std::ofstream out(rules);
+    out << "# county rules\nstable_days = 60\nunstable_days = soon\n";
+  }
+  Result r = RunRehabd({"--db=" + db_, "--follow_up_rules=" + rules});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "follow_up_rules")) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "3")) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(db_));
+
+  r = RunRehabd({"--db=" + db_,
+                 "--follow_up_rules=" + (dir_ / "missing.txt").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
 }
 
 TEST_F(RehabdTest, HelpListsTheFlags) {

@@ -148,6 +148,12 @@ std::unique_ptr<v1::AdminService::Stub> TestServer::Admin() const {
 std::unique_ptr<v1::SyncService::Stub> TestServer::Sync() const {
   return v1::SyncService::NewStub(channel_);
 }
+std::unique_ptr<v1::ContractService::Stub> TestServer::Contracts() const {
+  return v1::ContractService::NewStub(channel_);
+}
+std::unique_ptr<v1::ReportService::Stub> TestServer::Reports() const {
+  return v1::ReportService::NewStub(channel_);
+}
 
 std::unique_ptr<grpc::ClientContext> TestServer::Context(
     const std::string& access_token) {
@@ -216,6 +222,26 @@ v1::Facility TestServer::CreateFacility(const std::string& name,
                   << status.error_message();
   }
   return facility;
+}
+
+v1::Practitioner TestServer::CreatePractitioner(const std::string& name,
+                                                const std::string& facility_id,
+                                                const std::string& team,
+                                                v1::PractitionerKind kind) {
+  v1::CreatePractitionerRequest request;
+  request.mutable_practitioner()->set_name(name);
+  request.mutable_practitioner()->set_facility_id(facility_id);
+  request.mutable_practitioner()->set_team(team);
+  request.mutable_practitioner()->set_kind(kind);
+  v1::Practitioner practitioner;
+  auto context = Context(AdminToken());
+  grpc::Status status =
+      Directory()->CreatePractitioner(context.get(), request, &practitioner);
+  if (!status.ok()) {
+    ADD_FAILURE() << "CreatePractitioner " << name << ": "
+                  << status.error_message();
+  }
+  return practitioner;
 }
 
 v1::Account TestServer::CreateAccount(const std::string& username,

@@ -22,8 +22,10 @@
 #include "grpcpp/support/status.h"
 #include "rehab/v1/admin.grpc.pb.h"
 #include "rehab/v1/auth.grpc.pb.h"
+#include "rehab/v1/contract.grpc.pb.h"
 #include "rehab/v1/directory.grpc.pb.h"
 #include "rehab/v1/patient.grpc.pb.h"
+#include "rehab/v1/report.grpc.pb.h"
 #include "rehab/v1/sync.grpc.pb.h"
 #include "server/api/server.h"
 #include "server/common/clock.h"
@@ -104,6 +106,8 @@ class TestServer {
   std::unique_ptr<rehab::v1::PatientService::Stub> Patients() const;
   std::unique_ptr<rehab::v1::AdminService::Stub> Admin() const;
   std::unique_ptr<rehab::v1::SyncService::Stub> Sync() const;
+  std::unique_ptr<rehab::v1::ContractService::Stub> Contracts() const;
+  std::unique_ptr<rehab::v1::ReportService::Stub> Reports() const;
 
   // A context with a 10 s deadline and, when `access_token` is not empty,
   // `authorization: Bearer <access_token>`.
@@ -128,6 +132,13 @@ class TestServer {
                                    rehab::v1::Role role,
                                    const std::string& scope_id,
                                    const std::string& password = kTestPassword);
+  // A practitioner of `facility_id` (a family doctor unless told
+  // otherwise), in `team` when not empty.
+  rehab::v1::Practitioner CreatePractitioner(
+      const std::string& name, const std::string& facility_id,
+      const std::string& team = "",
+      rehab::v1::PractitionerKind kind =
+          rehab::v1::PRACTITIONER_KIND_FAMILY_DOCTOR);
   // CreateAccount, then Login: the new account's access token ("" after a
   // failure, which fails the test).
   std::string CreateAndLogin(const std::string& username, rehab::v1::Role role,

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -17,8 +19,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rehab/client.h"
+#include "rehab/v1/contract.pb.h"
+#include "rehab/v1/report.pb.h"
 #include "tools/rehabctl/area_codes.h"
 #include "tools/rehabctl/args.h"
+#include "tools/rehabctl/contract_terms.h"
 #include "tools/rehabctl/exit_codes.h"
 #include "tools/rehabctl/output.h"
 #include "tools/rehabctl/paging.h"
@@ -123,6 +128,50 @@ std::optional<int64_t> LimitFlag(Context& ctx, const Args& args,
     return std::nullopt;
   }
   return limit;
+}
+
+// The rows a list that stops at a limit reads: every one with --all (0),
+// --limit N, else kDefaultLimit; nullopt after a usage error.
+std::optional<int64_t> RowsFlag(Context& ctx, const Args& args,
+                                int* exit_code) {
+  if (args.Has("all") && args.Has("limit")) {
+    *exit_code = Usage(ctx, "--all and --limit exclude each other");
+    return std::nullopt;
+  }
+  if (args.Has("all")) return 0;
+  return LimitFlag(ctx, args, kDefaultLimit, exit_code);
+}
+
+// PrintList for a list read up to `limit` rows (0: all), telling on stderr
+// how to see more when it may have stopped there.
+template <typename Record>
+int PrintLimitedList(Context& ctx,
+                     const absl::StatusOr<std::vector<Record>>& records,
+                     const std::vector<Column>& columns, int64_t limit) {
+  const int result = PrintList(ctx, records, columns);
+  if (result == kExitOk && limit > 0 &&
+      static_cast<int64_t>(records->size()) == limit) {
+    ctx.err << "(the first " << limit
+            << "; --limit N for more, --all for every one)\n";
+  }
+  return result;
+}
+
+// The whole number in flag `name` into `*value` (left alone when the flag
+// is absent); false after a usage error naming `what` when it is not a
+// whole number in [min, max].
+template <typename Int>
+bool IntFlag(Context& ctx, const Args& args, const std::string& name, Int min,
+             Int max, const std::string& what, Int* value, int* exit_code) {
+  std::optional<std::string> text = args.Get(name);
+  if (!text.has_value()) return true;
+  Int parsed = 0;
+  if (!absl::SimpleAtoi(*text, &parsed) || parsed < min || parsed > max) {
+    *exit_code = Usage(ctx, absl::StrCat("--", name, ": ", what));
+    return false;
+  }
+  *value = parsed;
+  return true;
 }
 
 // The area id for the code in flag `name`; "" when the flag is absent.
@@ -392,14 +441,9 @@ int PatientsGet(Context& ctx, const Args& args) {
 }
 
 int PatientsList(Context& ctx, const Args& args) {
-  if (args.Has("all") && args.Has("limit")) {
-    return Usage(ctx, "--all and --limit exclude each other");
-  }
   int exit_code = kExitOk;
-  std::optional<int64_t> limit =
-      LimitFlag(ctx, args, kDefaultLimit, &exit_code);
+  std::optional<int64_t> limit = RowsFlag(ctx, args, &exit_code);
   if (!limit.has_value()) return exit_code;
-  if (args.Has("all")) limit = 0;
 
   rehab::v1::ListPatientsRequest request;
   rehab::v1::DisabilityCategory category;
@@ -428,24 +472,19 @@ int PatientsList(Context& ctx, const Args& args) {
   if (!area.ok()) return Fail(ctx, area.status());
   request.set_area_id(*area);
 
-  absl::StatusOr<std::vector<rehab::v1::Patient>> patients =
+  return PrintLimitedList(
+      ctx,
       ListPages(ctx.client, &Client::ListPatients,
-                &rehab::v1::ListPatientsResponse::patients, request, *limit);
-  const int result = PrintList(ctx, patients,
-                               {{"ID", "id"},
-                                {"NAME", "name"},
-                                {"ID_NUMBER", "id_number"},
-                                {"CATEGORY", "disability_category"},
-                                {"GRADE", "disability_grade"},
-                                {"SEX", "sex"},
-                                {"BIRTH_DATE", "birth_date"},
-                                {"FACILITY_ID", "facility_id"}});
-  if (result == kExitOk && *limit > 0 &&
-      static_cast<int64_t>(patients->size()) == *limit) {
-    ctx.err << "(the first " << *limit
-            << "; --limit N for more, --all for every one)\n";
-  }
-  return result;
+                &rehab::v1::ListPatientsResponse::patients, request, *limit),
+      {{"ID", "id"},
+       {"NAME", "name"},
+       {"ID_NUMBER", "id_number"},
+       {"CATEGORY", "disability_category"},
+       {"GRADE", "disability_grade"},
+       {"SEX", "sex"},
+       {"BIRTH_DATE", "birth_date"},
+       {"FACILITY_ID", "facility_id"}},
+      *limit);
 }
 
 int PatientsLookup(Context& ctx, const Args& args) {
@@ -535,6 +574,299 @@ int EnrollmentsEnd(Context& ctx, const Args& args) {
   }
   request.set_reason(args.GetOr("reason", ""));
   return PrintRecord(ctx, ctx.client.EndEnrollment(request));
+}
+
+// --- Contracts, visits, follow-ups -------------------------------------------
+
+// The longest look-ahead (--expiring, --within): five years, the longest
+// term.
+constexpr int32_t kMaxDaysAhead = 5 * 366;
+
+// The fulfilment rate as a whole percentage, rounded down so that a rate
+// just under a threshold (--below) never shows as reaching it.
+std::string FulfilmentPercent(const google::protobuf::Message& record) {
+  const auto& contract = static_cast<const rehab::v1::Contract&>(record);
+  if (!contract.has_fulfilment()) return "";
+  return absl::StrCat(
+      static_cast<int>(std::floor(contract.fulfilment().rate() * 100 + 1e-9)),
+      "%");
+}
+
+// Visits without the psychiatric form carry no risk level (rather than
+// level 0, "no risk").
+std::string RiskLevel(const google::protobuf::Message& record) {
+  const auto& visit = static_cast<const rehab::v1::Visit&>(record);
+  return visit.has_risk_level() ? absl::StrCat(visit.risk_level()) : "";
+}
+
+const std::vector<Column>& ContractColumns() {
+  static const auto* const kColumns =
+      new std::vector<Column>{{"ID", "id"},
+                              {"PATIENT_ID", "patient_id"},
+                              {"DOCTOR_ID", "doctor_id"},
+                              {"TEAM", "team"},
+                              {"START", "start_date"},
+                              {"END", "end_date"},
+                              {"STATUS", "status"},
+                              {"REQUIRED", "fulfilment.visits_required"},
+                              {"DELIVERED", "fulfilment.visits_delivered"},
+                              {"FULFILMENT", FulfilmentPercent},
+                              {"LAST_VISIT", "fulfilment.last_visit_date"}};
+  return *kColumns;
+}
+
+// The package items of the --item flags into `*items`; false after a usage
+// error. None given: the default package when `default_package`, else
+// nothing.
+bool ItemFlags(
+    Context& ctx, const Args& args, bool default_package,
+    google::protobuf::RepeatedPtrField<rehab::v1::ContractItem>* items,
+    int* exit_code) {
+  const std::vector<std::string> texts = args.GetAll("item");
+  if (texts.empty() && !default_package) return true;
+  absl::StatusOr<std::vector<rehab::v1::ContractItem>> parsed =
+      ParseContractItems(texts);
+  if (!parsed.ok()) {
+    *exit_code =
+        Usage(ctx, absl::StrCat("--item: ", parsed.status().message()));
+    return false;
+  }
+  for (rehab::v1::ContractItem& item : *parsed) {
+    *items->Add() = std::move(item);
+  }
+  return true;
+}
+
+int ContractsSign(Context& ctx, const Args& args) {
+  rehab::v1::CreateContractRequest request;
+  rehab::v1::Contract& contract = *request.mutable_contract();
+  contract.set_patient_id(*args.Get("patient"));
+  contract.set_doctor_id(*args.Get("doctor"));
+  contract.set_team(args.GetOr("team", ""));
+  int exit_code = kExitOk;
+  if (!ItemFlags(ctx, args, true, contract.mutable_items(), &exit_code)) {
+    return exit_code;
+  }
+  absl::StatusOr<absl::CivilDay> start = ParseDay(*args.Get("start"));
+  if (!start.ok()) {
+    return Usage(ctx, absl::StrCat("--start: ", start.status().message()));
+  }
+  contract.set_start_date(FormatDay(*start));
+  contract.set_end_date(args.GetOr("end", FormatDay(OneYearTermEnd(*start))));
+  // A contract is signed on or before the day its term starts: today for a
+  // term starting later, its first day for one entered after the fact.
+  contract.set_signed_date(
+      args.GetOr("signed", FormatDay(std::min(LocalToday(), *start))));
+  return PrintRecord(ctx, ctx.client.CreateContract(request));
+}
+
+int ContractsGet(Context& ctx, const Args& args) {
+  rehab::v1::GetContractRequest request;
+  request.set_id(args.positional()[0]);
+  return PrintRecord(ctx, ctx.client.GetContract(request));
+}
+
+int ContractsList(Context& ctx, const Args& args) {
+  int exit_code = kExitOk;
+  std::optional<int64_t> limit = RowsFlag(ctx, args, &exit_code);
+  if (!limit.has_value()) return exit_code;
+
+  rehab::v1::ListContractsRequest request;
+  request.set_doctor_id(args.GetOr("doctor", ""));
+  request.set_patient_id(args.GetOr("patient", ""));
+  rehab::v1::ContractStatus status;
+  if (!EnumFlag(ctx, args, "status", rehab::v1::ContractStatus_descriptor(),
+                &status, &exit_code)) {
+    return exit_code;
+  }
+  request.set_status(status);
+  int32_t expiring = 0;
+  if (!IntFlag<int32_t>(ctx, args, "expiring", 1, kMaxDaysAhead,
+                        "a positive number of days", &expiring, &exit_code)) {
+    return exit_code;
+  }
+  request.set_expiring_within_days(expiring);
+  if (args.Has("below") && !args.Has("unserved")) {
+    return Usage(ctx, "--below goes with --unserved");
+  }
+  request.set_unserved_only(args.Has("unserved"));
+  if (std::optional<std::string> below = args.Get("below")) {
+    std::string number = *below;
+    double scale = 1;
+    if (!number.empty() && number.back() == '%') {
+      number.pop_back();
+      scale = 100;
+    }
+    double rate = 0;
+    if (!absl::SimpleAtod(number, &rate) || !(rate / scale > 0) ||
+        rate / scale > 1) {
+      return Usage(ctx,
+                   "--below: a fulfilment rate above 0 and at most 1 (0.5, "
+                   "or 50%)");
+    }
+    request.set_unserved_below(rate / scale);
+  }
+  absl::StatusOr<std::string> area = AreaFlag(ctx, args, "area");
+  if (!area.ok()) return Fail(ctx, area.status());
+  request.set_area_id(*area);
+  return PrintLimitedList(
+      ctx,
+      ListPages(ctx.client, &Client::ListContracts,
+                &rehab::v1::ListContractsResponse::contracts, request, *limit),
+      ContractColumns(), *limit);
+}
+
+int ContractsRenew(Context& ctx, const Args& args) {
+  rehab::v1::RenewContractRequest request;
+  request.set_id(args.positional()[0]);
+  int exit_code = kExitOk;
+  int64_t version = 0;
+  if (!IntFlag<int64_t>(ctx, args, "version", 1,
+                        std::numeric_limits<int64_t>::max(),
+                        "the contract's version (contracts get ID shows it)",
+                        &version, &exit_code)) {
+    return exit_code;
+  }
+  request.set_version(version);
+  if (!ItemFlags(ctx, args, false, request.mutable_items(), &exit_code)) {
+    return exit_code;
+  }
+  request.set_signed_date(args.GetOr("signed", ""));
+  if (std::optional<std::string> end = args.Get("end")) {
+    request.set_end_date(*end);
+  } else {
+    // The new term starts the day after the old one ends; without --end it
+    // is the shortest the server accepts.
+    rehab::v1::GetContractRequest get;
+    get.set_id(request.id());
+    absl::StatusOr<rehab::v1::Contract> old = ctx.client.GetContract(get);
+    if (!old.ok()) return Fail(ctx, old.status());
+    absl::StatusOr<absl::CivilDay> old_end = ParseDay(old->end_date());
+    if (!old_end.ok()) return Fail(ctx, old_end.status());
+    request.set_end_date(FormatDay(OneYearTermEnd(*old_end + 1)));
+  }
+  return PrintRecord(ctx, ctx.client.RenewContract(request));
+}
+
+int ContractsTerminate(Context& ctx, const Args& args) {
+  rehab::v1::TerminateContractRequest request;
+  request.set_id(args.positional()[0]);
+  int exit_code = kExitOk;
+  int64_t version = 0;
+  if (!IntFlag<int64_t>(ctx, args, "version", 1,
+                        std::numeric_limits<int64_t>::max(),
+                        "the contract's version (contracts get ID shows it)",
+                        &version, &exit_code)) {
+    return exit_code;
+  }
+  request.set_version(version);
+  request.set_reason(*args.Get("reason"));
+  request.set_end_date(args.GetOr("date", ""));
+  return PrintRecord(ctx, ctx.client.TerminateContract(request));
+}
+
+int VisitsList(Context& ctx, const Args& args) {
+  int exit_code = kExitOk;
+  std::optional<int64_t> limit = RowsFlag(ctx, args, &exit_code);
+  if (!limit.has_value()) return exit_code;
+  rehab::v1::ListVisitsRequest request;
+  request.set_patient_id(args.GetOr("patient", ""));
+  request.set_contract_id(args.GetOr("contract", ""));
+  request.set_doctor_id(args.GetOr("doctor", ""));
+  request.set_start_date(args.GetOr("from", ""));
+  request.set_end_date(args.GetOr("to", ""));
+  return PrintLimitedList(
+      ctx,
+      ListPages(ctx.client, &Client::ListVisits,
+                &rehab::v1::ListVisitsResponse::visits, request, *limit),
+      {{"ID", "id"},
+       {"START", "start_time"},
+       {"PATIENT_ID", "patient_id"},
+       {"DOCTOR_ID", "doctor_id"},
+       {"MODE", "mode"},
+       {"ITEMS", "items_delivered"},
+       {"RISK", RiskLevel},
+       {"CLASS", "visit_class"},
+       {"NEXT_DUE", "next_due_date"}},
+      *limit);
+}
+
+int FollowUpsDue(Context& ctx, const Args& args) {
+  int exit_code = kExitOk;
+  std::optional<int64_t> limit = RowsFlag(ctx, args, &exit_code);
+  if (!limit.has_value()) return exit_code;
+  rehab::v1::ListDueFollowUpsRequest request;
+  request.set_doctor_id(args.GetOr("doctor", ""));
+  int32_t within = 0;
+  if (!IntFlag<int32_t>(ctx, args, "within", 1, kMaxDaysAhead,
+                        "a positive number of days", &within, &exit_code)) {
+    return exit_code;
+  }
+  request.set_within_days(within);
+  request.set_lost_only(args.Has("lost"));
+  absl::StatusOr<std::string> area = AreaFlag(ctx, args, "area");
+  if (!area.ok()) return Fail(ctx, area.status());
+  request.set_area_id(*area);
+  return PrintLimitedList(
+      ctx,
+      ListPages(ctx.client, &Client::ListDueFollowUps,
+                &rehab::v1::ListDueFollowUpsResponse::follow_ups, request,
+                *limit),
+      {{"PATIENT_ID", "patient_id"},
+       {"DUE", "due_date"},
+       {"OVERDUE_DAYS", "days_overdue"},
+       {"REASON", "reason"},
+       {"INTERVAL_DAYS", "interval_days"},
+       {"MISSED", "missed_visits"},
+       {"LOST", "lost_to_follow_up"},
+       {"LAST_VISIT", "last_visit_date"},
+       {"DOCTOR_ID", "doctor_id"}},
+      *limit);
+}
+
+// --- Alerts ------------------------------------------------------------------
+
+int AlertsList(Context& ctx, const Args& args) {
+  int exit_code = kExitOk;
+  std::optional<int64_t> limit = RowsFlag(ctx, args, &exit_code);
+  if (!limit.has_value()) return exit_code;
+  rehab::v1::ListAlertsRequest request;
+  rehab::v1::AlertKind kind;
+  if (!EnumFlag(ctx, args, "kind", rehab::v1::AlertKind_descriptor(), &kind,
+                &exit_code)) {
+    return exit_code;
+  }
+  request.set_kind(kind);
+  rehab::v1::AlertState state;
+  if (!EnumFlag(ctx, args, "state", rehab::v1::AlertState_descriptor(), &state,
+                &exit_code)) {
+    return exit_code;
+  }
+  request.set_state(state);
+  request.set_patient_id(args.GetOr("patient", ""));
+  request.set_doctor_id(args.GetOr("doctor", ""));
+  absl::StatusOr<std::string> area = AreaFlag(ctx, args, "area");
+  if (!area.ok()) return Fail(ctx, area.status());
+  request.set_area_id(*area);
+  return PrintLimitedList(
+      ctx,
+      ListPages(ctx.client, &Client::ListAlerts,
+                &rehab::v1::ListAlertsResponse::alerts, request, *limit),
+      {{"ID", "id"},
+       {"RAISED", "create_time"},
+       {"KIND", "kind"},
+       {"STATE", "state"},
+       {"PATIENT_ID", "patient_id"},
+       {"FINDING_DATE", "finding_date"},
+       {"DETAIL", "detail"}},
+      *limit);
+}
+
+int AlertsAck(Context& ctx, const Args& args) {
+  rehab::v1::AcknowledgeAlertRequest request;
+  request.set_id(args.positional()[0]);
+  request.set_note(args.GetOr("note", ""));
+  return PrintRecord(ctx, ctx.client.AcknowledgeAlert(request));
 }
 
 // --- Audit -------------------------------------------------------------------
@@ -729,6 +1061,96 @@ const std::vector<Command>& Commands() {
        1,
        1,
        EnrollmentsEnd},
+      {{"contracts", "sign"},
+       "--patient ID --doctor ID [--team T] "
+       "[--item CODE:NAME:VISITS_PER_YEAR]... --start YYYY-MM-DD "
+       "[--end YYYY-MM-DD] [--signed YYYY-MM-DD]",
+       "sign a family-doctor contract (without --item: "
+       "public_health_follow_up, 4 visits a year; without --end: one year; "
+       "without --signed: today, or the start if earlier)",
+       {Required("patient"), Required("doctor"), Value("team"),
+        Repeated("item"), Required("start"), Value("end"), Value("signed")},
+       0,
+       0,
+       ContractsSign},
+      {{"contracts", "get"},
+       "ID",
+       "show a contract and its fulfilment",
+       {},
+       1,
+       1,
+       ContractsGet},
+      {{"contracts", "list"},
+       absl::StrCat("[--doctor ID] [--area CODE] [--patient ID] [--status ",
+                    EnumChoices(rehab::v1::ContractStatus_descriptor()),
+                    "] [--expiring DAYS] [--unserved [--below RATE]] "
+                    "[--all | --limit N]"),
+       "list contracts with their fulfilment (--expiring: active ones ending "
+       "within DAYS; --unserved: signed but not served, no visit or "
+       "fulfilment below RATE, default 0.5); the first 100 unless --all or "
+       "--limit",
+       {Value("doctor"), Value("area"), Value("patient"), Value("status"),
+        Value("expiring"), Switch("unserved"), Value("below"), Switch("all"),
+        Value("limit")},
+       0,
+       0,
+       ContractsList},
+      {{"contracts", "renew"},
+       "ID --version N [--end YYYY-MM-DD] "
+       "[--item CODE:NAME:VISITS_PER_YEAR]... [--signed YYYY-MM-DD]",
+       "continue a contract with a new term from the day after its end "
+       "(without --end: one year; without --item: the same package)",
+       {Required("version"), Value("end"), Repeated("item"), Value("signed")},
+       1,
+       1,
+       ContractsRenew},
+      {{"contracts", "terminate"},
+       "ID --version N --reason TEXT [--date YYYY-MM-DD]",
+       "end an active contract (as of --date, default today)",
+       {Required("version"), Required("reason"), Value("date")},
+       1,
+       1,
+       ContractsTerminate},
+      {{"visits", "list"},
+       "[--patient ID] [--contract ID] [--doctor ID] [--from YYYY-MM-DD] "
+       "[--to YYYY-MM-DD] [--all | --limit N]",
+       "list follow-up visits, newest first (the first 100 unless --all or "
+       "--limit)",
+       {Value("patient"), Value("contract"), Value("doctor"), Value("from"),
+        Value("to"), Switch("all"), Value("limit")},
+       0,
+       0,
+       VisitsList},
+      {{"followups", "due"},
+       "[--doctor ID] [--area CODE] [--within DAYS] [--lost] "
+       "[--all | --limit N]",
+       "follow-ups overdue or due within DAYS (default 14), most urgent "
+       "first; --lost: only patients lost to follow-up (the first 100 unless "
+       "--all or --limit)",
+       {Value("doctor"), Value("area"), Value("within"), Switch("lost"),
+        Switch("all"), Value("limit")},
+       0,
+       0,
+       FollowUpsDue},
+      {{"alerts", "list"},
+       absl::StrCat("[--area CODE] [--kind ",
+                    EnumChoices(rehab::v1::AlertKind_descriptor()),
+                    "] [--state ",
+                    EnumChoices(rehab::v1::AlertState_descriptor()),
+                    "] [--patient ID] [--doctor ID] [--all | --limit N]"),
+       "list alerts, newest first (the first 100 unless --all or --limit)",
+       {Value("area"), Value("kind"), Value("state"), Value("patient"),
+        Value("doctor"), Switch("all"), Value("limit")},
+       0,
+       0,
+       AlertsList},
+      {{"alerts", "ack"},
+       "ID [--note TEXT]",
+       "acknowledge an alert",
+       {Value("note")},
+       1,
+       1,
+       AlertsAck},
       {{"audit"},
        "[--patient ID] [--account ID] [--limit N]",
        "the audit trail, newest first (100 events unless --limit)",

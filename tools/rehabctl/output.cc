@@ -17,7 +17,8 @@ void Output::List(const std::vector<const google::protobuf::Message*>& records,
   for (const auto* record : records) {
     std::vector<std::string> cells;
     for (const Column& column : columns) {
-      cells.push_back(FieldText(*record, column.path));
+      cells.push_back(column.text ? column.text(*record)
+                                  : FieldText(*record, column.path));
     }
     table.AddRow(std::move(cells));
   }

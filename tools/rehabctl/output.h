@@ -4,8 +4,10 @@
 #ifndef REHAB_TOOLS_REHABCTL_OUTPUT_H_
 #define REHAB_TOOLS_REHABCTL_OUTPUT_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "google/protobuf/message.h"
@@ -15,10 +17,19 @@ namespace rehab::rehabctl {
 class Output {
  public:
   // A column of a list: its header and the field it shows (a FieldText
-  // path, e.g. "guardian.phone").
+  // path, e.g. "guardian.phone"), or text made from the whole record (a
+  // figure no single field holds, e.g. a percentage).
   struct Column {
+    using Text = std::function<std::string(const google::protobuf::Message&)>;
+
+    Column(std::string header, std::string path)
+        : header(std::move(header)), path(std::move(path)) {}
+    Column(std::string header, Text text)
+        : header(std::move(header)), text(std::move(text)) {}
+
     std::string header;
     std::string path;
+    Text text;  // when set, shown instead of `path`
   };
 
   Output(bool json, std::ostream& out) : json_(json), out_(out) {}

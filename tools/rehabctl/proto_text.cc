@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -83,7 +84,15 @@ std::string ValueText(const Message& message, const FieldDescriptor* field,
       const Message& sub = rep ? r->GetRepeatedMessage(message, field, index)
                                : r->GetMessage(message, field);
       if (IsTimestamp(field)) return TimestampText(sub);
-      return sub.ShortDebugString();
+      // Text as people wrote it: names in Chinese stay readable (the
+      // default printer escapes every byte outside ASCII).
+      google::protobuf::TextFormat::Printer printer;
+      printer.SetSingleLineMode(true);
+      printer.SetUseUtf8StringEscaping(true);
+      std::string text;
+      printer.PrintToString(sub, &text);
+      absl::StripTrailingAsciiWhitespace(&text);
+      return text;
     }
   }
   return "";
@@ -114,8 +123,15 @@ void Flatten(const Message& message, const std::string& prefix,
   for (const FieldDescriptor* field : fields) {
     const std::string path = absl::StrCat(prefix, field->name());
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
-        !field->is_repeated() && !IsTimestamp(field)) {
-      Flatten(r->GetMessage(message, field), absl::StrCat(path, "."), out);
+        !IsTimestamp(field)) {
+      if (!field->is_repeated()) {
+        Flatten(r->GetMessage(message, field), absl::StrCat(path, "."), out);
+        continue;
+      }
+      for (int i = 0; i < r->FieldSize(message, field); ++i) {
+        Flatten(r->GetRepeatedMessage(message, field, i),
+                absl::StrCat(path, "[", i, "]."), out);
+      }
       continue;
     }
     std::string text = FieldValueText(message, field);

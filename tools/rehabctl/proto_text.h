@@ -31,13 +31,16 @@ std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
 
 // The text of the field at `path` ("name", "guardian.phone") of `message`:
 // strings as they are, numbers in decimal, true as "yes", enums by label,
-// Timestamps in RFC 3339 (UTC), repeated fields joined by ",". "" for an
-// unset field or an unknown path.
+// Timestamps in RFC 3339 (UTC), other messages in one-line text format
+// (UTF-8 kept), repeated fields joined by ",". "" for an unset field or an
+// unknown path.
 std::string FieldText(const google::protobuf::Message& message,
                       const std::string& path);
 
 // Every set field of `message` as (path, text) pairs in field-number order,
-// nested messages flattened ("guardian.name"), Timestamps kept whole.
+// nested messages flattened ("guardian.name"), repeated ones by index
+// ("items[1].code", as the server names fields in errors), Timestamps kept
+// whole.
 std::vector<std::pair<std::string, std::string>> SetFields(
     const google::protobuf::Message& message);
 

@@ -15,6 +15,17 @@
 //   doctor_app --db phone.db sync
 //   doctor_app --db phone.db parked
 //
+// A family doctor's round, offline between two syncs:
+//   doctor_app --db phone.db due --within 7
+//   doctor_app --db phone.db visit --patient PATIENT_ID --mode home
+//              --informant family --start "2026-03-02 09:00"
+//              --end "2026-03-02 09:40" --risk 1 --class basically-stable
+//              --adherence regular --symptom suspicion
+//              --drug risperidone:2/0/2
+//   doctor_app --db phone.db visits --patient PATIENT_ID
+//   doctor_app --db phone.db sync     (the server works out the next due)
+//   doctor_app --db phone.db due
+//
 // The session (the access and refresh tokens) is kept beside the database
 // in DB.session, readable by its owner only, so that each command of a
 // later run acts for the same login. The program is role-agnostic: it
@@ -31,6 +42,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -46,8 +58,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "rehab/client.h"
 
 namespace {
@@ -90,6 +106,26 @@ constexpr char kUsage[] =
     "  enroll PATIENT_ID --program PROGRAM [--start YYYY-MM-DD]\n"
     "                             queue an enrollment (PROGRAM e.g.\n"
     "                             precision_rehab, child_rehab)\n"
+    "  due [--within N]           follow-ups overdue or due within N days\n"
+    "                             (default 14), most urgent first\n"
+    "  visit --patient ID [--contract ID] --mode home|clinic|phone\n"
+    "        --informant patient|family|other --start TIME --end TIME\n"
+    "        [--risk 0-5] [--class unstable|basically-stable|stable]\n"
+    "        [--adherence regular|intermittent|not-taking|not-needed]\n"
+    "        [--insight complete|partial|absent] [--sleep good|fair|poor]\n"
+    "        [--appetite good|fair|poor] [--social good|fair|poor]\n"
+    "        [--symptom NAME]... [--drug NAME:MORNING/NOON/EVENING]...\n"
+    "        [--next YYYY-MM-DD] [--notes TEXT] [--amends VISIT_ID]\n"
+    "                             queue a follow-up visit (works offline);\n"
+    "                             TIME is \"YYYY-MM-DD HH:MM\", county "
+    "time;\n"
+    "                             the contract is the patient's active one\n"
+    "                             on this phone unless given; symptoms e.g.\n"
+    "                             hallucinations, suspicion, mood-swings;\n"
+    "                             drug doses in mg\n"
+    "  visits --patient ID        the patient's visits on this phone\n"
+    "  contracts                  the contracts on this phone\n"
+    "  alerts                     the alerts on this phone\n"
     "  parked                     writes the server refused or that "
     "conflicted\n"
     "  discard MUTATION_ID        forget a parked write\n"
@@ -101,12 +137,19 @@ constexpr char kUsage[] =
 // A command's own arguments: positionals and --flag values.
 struct Arguments {
   std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
+  // Every value of each flag given, in order (some flags repeat).
+  std::map<std::string, std::vector<std::string>> flags;
 
+  // The last value given; "" when none.
   std::string Flag(const std::string& name) const {
     auto it = flags.find(name);
-    return it == flags.end() ? "" : it->second;
+    return it == flags.end() ? "" : it->second.back();
   }
+  std::vector<std::string> Flags(const std::string& name) const {
+    auto it = flags.find(name);
+    return it == flags.end() ? std::vector<std::string>() : it->second;
+  }
+  bool Has(const std::string& name) const { return flags.count(name) > 0; }
 };
 
 // Splits `args` into positionals and "--name value" / "--name=value"
@@ -137,7 +180,7 @@ std::optional<Arguments> ParseArguments(const std::vector<std::string>& args,
       std::cerr << "doctor_app: unknown flag --" << name << "\n";
       return std::nullopt;
     }
-    out.flags[name] = value;
+    out.flags[name].push_back(value);
   }
   return out;
 }
@@ -213,6 +256,12 @@ std::string Describe(const v1::Mutation& mutation) {
     case v1::Mutation::kEnrollment:
       return absl::StrCat("enrollment ", mutation.enrollment().id(),
                           " of patient ", mutation.enrollment().patient_id());
+    case v1::Mutation::kContract:
+      return absl::StrCat("contract ", mutation.contract().id(), " of patient ",
+                          mutation.contract().patient_id());
+    case v1::Mutation::kVisit:
+      return absl::StrCat("visit ", mutation.visit().id(), " of patient ",
+                          mutation.visit().patient_id());
     default:
       return "a record";
   }
@@ -497,6 +546,302 @@ int Enroll(App& app, const Arguments& args) {
   return kExitOk;
 }
 
+// --- Follow-ups, visits, contracts, alerts -----------------------------------
+
+// The prefix every value of `e` carries: its UNSPECIFIED value's name
+// without "UNSPECIFIED" ("VISIT_CLASS_").
+std::string EnumPrefix(const google::protobuf::EnumDescriptor* e) {
+  std::string zero = e->FindValueByNumber(0)->name();
+  return zero.substr(0, zero.size() - std::string("UNSPECIFIED").size());
+}
+
+// A value's name as the command line spells it: VISIT_CLASS_BASICALLY_STABLE
+// is "basically-stable".
+std::string EnumWord(const google::protobuf::EnumDescriptor* e, int number) {
+  const google::protobuf::EnumValueDescriptor* value =
+      e->FindValueByNumber(number);
+  if (value == nullptr || number == 0) return "-";
+  return absl::StrReplaceAll(
+      absl::AsciiStrToLower(value->name().substr(EnumPrefix(e).size())),
+      {{"_", "-"}});
+}
+
+// The value of `e` that `word` spells (see EnumWord); nullopt, after a
+// message listing the choices, when none.
+std::optional<int> ParseEnumWord(const google::protobuf::EnumDescriptor* e,
+                                 const std::string& flag,
+                                 const std::string& word) {
+  const std::string name =
+      EnumPrefix(e) +
+      absl::StrReplaceAll(absl::AsciiStrToUpper(word), {{"-", "_"}});
+  const google::protobuf::EnumValueDescriptor* value = e->FindValueByName(name);
+  if (value != nullptr && value->number() != 0) return value->number();
+  std::cerr << "doctor_app: --" << flag << " is one of:";
+  for (int i = 0; i < e->value_count(); ++i) {
+    if (e->value(i)->number() != 0) {
+      std::cerr << " " << EnumWord(e, e->value(i)->number());
+    }
+  }
+  std::cerr << "\n";
+  return std::nullopt;
+}
+
+// "YYYY-MM-DD HH:MM" (or with a T) in the county's time zone, or RFC 3339.
+std::optional<absl::Time> ParseTimeFlag(const std::string& text,
+                                        absl::TimeZone county) {
+  absl::Time t;
+  std::string error;
+  for (const char* format :
+       {"%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"}) {
+    if (absl::ParseTime(format, text, county, &t, &error)) return t;
+  }
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return t;
+  return std::nullopt;
+}
+
+// NAME:MORNING/NOON/EVENING, doses in mg.
+std::optional<v1::DrugDose> ParseDrug(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  const std::vector<std::string> doses =
+      absl::StrSplit(text.substr(colon + 1), '/');
+  if (doses.size() != 3) return std::nullopt;
+  v1::DrugDose drug;
+  drug.set_drug_name(text.substr(0, colon));
+  double mg[3];
+  for (int i = 0; i < 3; ++i) {
+    if (!absl::SimpleAtod(doses[i], &mg[i])) return std::nullopt;
+  }
+  drug.set_morning_mg(mg[0]);
+  drug.set_noon_mg(mg[1]);
+  drug.set_evening_mg(mg[2]);
+  return drug;
+}
+
+std::string PatientName(App& app, const std::string& patient_id) {
+  absl::StatusOr<std::optional<v1::Patient>> patient =
+      app.client.GetLocalPatient(patient_id);
+  if (!patient.ok() || !patient->has_value()) return "(name not on phone)";
+  return (**patient).name();
+}
+
+std::string VersionText(int64_t version) {
+  return version > 0 ? absl::StrCat("v", version) : std::string("queued");
+}
+
+int Due(App& app, const Arguments& args) {
+  rehab::client::LocalFollowUpQuery query;
+  if (const std::string within = args.Flag("within");
+      !within.empty() && (!absl::SimpleAtoi(within, &query.within_days) ||
+                          query.within_days < 0)) {
+    std::cerr << "doctor_app: --within must be a number of days\n";
+    return kExitUsage;
+  }
+  query.limit = 1000;
+  absl::StatusOr<std::vector<v1::FollowUp>> due =
+      app.client.ListLocalDueFollowUps(query);
+  if (!due.ok()) return Fail("cannot list follow-ups", due.status());
+  for (const v1::FollowUp& f : *due) {
+    std::cout << f.due_date() << "  " << f.patient_id() << "  "
+              << PatientName(app, f.patient_id()) << "  ";
+    if (f.overdue()) {
+      std::cout << "overdue " << f.days_overdue() << " days";
+    } else {
+      std::cout << "due";
+    }
+    std::cout << "  " << EnumWord(v1::FollowUpReason_descriptor(), f.reason());
+    if (f.lost_to_follow_up()) {
+      std::cout << "  LOST TO FOLLOW-UP (" << f.missed_visits() << " missed)";
+    }
+    std::cout << "\n";
+  }
+  std::cout << due->size() << " due\n";
+  return kExitOk;
+}
+
+// Reads the psychiatric form's flags into `visit`; false (after a message)
+// for a value that does not parse.
+bool ReadForm(const Arguments& args, v1::Visit& visit) {
+  if (args.Has("risk")) {
+    int risk = -1;
+    if (!absl::SimpleAtoi(args.Flag("risk"), &risk) || risk < 0 || risk > 5) {
+      std::cerr << "doctor_app: --risk is a level from 0 to 5\n";
+      return false;
+    }
+    visit.set_risk_level(risk);
+  }
+  struct EnumFlag {
+    const char* flag;
+    const google::protobuf::EnumDescriptor* type;
+    std::function<void(int)> set;
+  };
+  const EnumFlag enums[] = {
+      {"class", v1::VisitClass_descriptor(),
+       [&](int v) { visit.set_visit_class(static_cast<v1::VisitClass>(v)); }},
+      {"adherence", v1::MedicationAdherence_descriptor(),
+       [&](int v) {
+         visit.set_adherence(static_cast<v1::MedicationAdherence>(v));
+       }},
+      {"insight", v1::Insight_descriptor(),
+       [&](int v) { visit.set_insight(static_cast<v1::Insight>(v)); }},
+      {"sleep", v1::Rating_descriptor(),
+       [&](int v) { visit.set_sleep(static_cast<v1::Rating>(v)); }},
+      {"appetite", v1::Rating_descriptor(),
+       [&](int v) { visit.set_appetite(static_cast<v1::Rating>(v)); }},
+      {"social", v1::Rating_descriptor(),
+       [&](int v) { visit.set_social_function(static_cast<v1::Rating>(v)); }},
+  };
+  for (const EnumFlag& e : enums) {
+    if (!args.Has(e.flag)) continue;
+    std::optional<int> value = ParseEnumWord(e.type, e.flag, args.Flag(e.flag));
+    if (!value.has_value()) return false;
+    e.set(*value);
+  }
+  for (const std::string& word : args.Flags("symptom")) {
+    std::optional<int> symptom =
+        ParseEnumWord(v1::Symptom_descriptor(), "symptom", word);
+    if (!symptom.has_value()) return false;
+    visit.add_symptoms(static_cast<v1::Symptom>(*symptom));
+  }
+  for (const std::string& text : args.Flags("drug")) {
+    std::optional<v1::DrugDose> drug = ParseDrug(text);
+    if (!drug.has_value()) {
+      std::cerr << "doctor_app: --drug is NAME:MORNING/NOON/EVENING in mg, "
+                   "e.g. risperidone:2/0/2\n";
+      return false;
+    }
+    *visit.add_drugs() = *drug;
+  }
+  if (args.Has("next")) {
+    absl::CivilDay next;
+    if (!absl::ParseCivilTime(args.Flag("next"), &next)) {
+      std::cerr << "doctor_app: --next is a date, YYYY-MM-DD\n";
+      return false;
+    }
+    visit.set_next_visit_date(args.Flag("next"));
+  }
+  return true;
+}
+
+int RecordVisit(App& app, const Arguments& args) {
+  v1::Visit visit;
+  visit.set_patient_id(args.Flag("patient"));
+  visit.set_contract_id(args.Flag("contract"));
+  if (visit.patient_id().empty() && visit.contract_id().empty()) {
+    std::cerr << "doctor_app: visit needs --patient (or --contract)\n";
+    return kExitUsage;
+  }
+  for (const char* required : {"mode", "informant", "start", "end"}) {
+    if (!args.Has(required)) {
+      std::cerr << "doctor_app: visit needs --" << required << "\n";
+      return kExitUsage;
+    }
+  }
+  std::optional<int> mode =
+      ParseEnumWord(v1::VisitMode_descriptor(), "mode", args.Flag("mode"));
+  if (!mode.has_value()) return kExitUsage;
+  visit.set_mode(static_cast<v1::VisitMode>(*mode));
+  std::optional<int> informant = ParseEnumWord(
+      v1::Informant_descriptor(), "informant", args.Flag("informant"));
+  if (!informant.has_value()) return kExitUsage;
+  visit.set_informant(static_cast<v1::Informant>(*informant));
+  absl::TimeZone county;
+  if (!absl::LoadTimeZone(app.client.options().time_zone, &county)) {
+    return Fail("cannot read the county's time zone",
+                absl::FailedPreconditionError(app.client.options().time_zone));
+  }
+  for (const auto& [flag, field] :
+       {std::pair<const char*, google::protobuf::Timestamp*>{
+            "start", visit.mutable_start_time()},
+        std::pair<const char*, google::protobuf::Timestamp*>{
+            "end", visit.mutable_end_time()}}) {
+    std::optional<absl::Time> t = ParseTimeFlag(args.Flag(flag), county);
+    if (!t.has_value()) {
+      std::cerr << "doctor_app: --" << flag
+                << " is \"YYYY-MM-DD HH:MM\" (county time)\n";
+      return kExitUsage;
+    }
+    field->set_seconds(absl::ToUnixSeconds(*t));
+  }
+  if (!ReadForm(args, visit)) return kExitUsage;
+  visit.set_notes(args.Flag("notes"));
+  visit.set_amends_id(args.Flag("amends"));
+  const std::string patient_id = visit.patient_id();
+  absl::StatusOr<std::string> id = app.client.Create(std::move(visit));
+  if (!id.ok()) return Fail("cannot queue the visit", id.status());
+  std::cout << "queued visit " << *id << " of patient " << patient_id
+            << " (sent by the next sync)\n";
+  return kExitOk;
+}
+
+int Visits(App& app, const Arguments& args) {
+  const std::string patient_id = args.Flag("patient");
+  if (patient_id.empty()) {
+    std::cerr << "doctor_app: visits needs --patient\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<std::vector<v1::Visit>> visits =
+      app.client.ListLocalVisits(patient_id);
+  if (!visits.ok()) return Fail("cannot list visits", visits.status());
+  absl::TimeZone county;
+  absl::LoadTimeZone(app.client.options().time_zone, &county);
+  for (const v1::Visit& v : *visits) {
+    std::cout << v.id() << "  "
+              << absl::FormatTime(
+                     "%Y-%m-%d %H:%M",
+                     absl::FromUnixSeconds(v.start_time().seconds()), county)
+              << "  " << EnumWord(v1::VisitMode_descriptor(), v.mode());
+    if (v.has_risk_level()) std::cout << "  risk " << v.risk_level();
+    if (v.visit_class() != v1::VISIT_CLASS_UNSPECIFIED) {
+      std::cout << "  "
+                << EnumWord(v1::VisitClass_descriptor(), v.visit_class());
+    }
+    if (!v.next_due_date().empty()) {
+      std::cout << "  next due " << v.next_due_date();
+    }
+    std::cout << "  " << VersionText(v.version()) << "\n";
+  }
+  std::cout << visits->size() << " visits\n";
+  return kExitOk;
+}
+
+int Contracts(App& app) {
+  absl::StatusOr<std::vector<v1::Contract>> contracts =
+      app.client.ListLocalContracts("");
+  if (!contracts.ok()) return Fail("cannot list contracts", contracts.status());
+  for (const v1::Contract& c : *contracts) {
+    std::cout << c.id() << "  " << c.patient_id() << "  "
+              << PatientName(app, c.patient_id()) << "  "
+              << EnumWord(v1::ContractStatus_descriptor(), c.status()) << "  "
+              << c.start_date() << ".." << c.end_date();
+    if (c.has_fulfilment()) {
+      std::cout << "  visits " << c.fulfilment().visits_delivered() << "/"
+                << c.fulfilment().visits_required() << " ("
+                << static_cast<int>(c.fulfilment().rate() * 100 + 0.5) << "%)";
+    }
+    std::cout << "  " << VersionText(c.version()) << "\n";
+  }
+  std::cout << contracts->size() << " contracts\n";
+  return kExitOk;
+}
+
+int Alerts(App& app) {
+  rehab::client::LocalAlertQuery query;
+  query.limit = 1000;
+  absl::StatusOr<std::vector<v1::Alert>> alerts =
+      app.client.ListLocalAlerts(query);
+  if (!alerts.ok()) return Fail("cannot list alerts", alerts.status());
+  for (const v1::Alert& a : *alerts) {
+    std::cout << a.id() << "  " << a.finding_date() << "  "
+              << EnumWord(v1::AlertKind_descriptor(), a.kind()) << "  "
+              << EnumWord(v1::AlertState_descriptor(), a.state()) << "  "
+              << a.patient_id() << "  " << PatientName(app, a.patient_id())
+              << "  " << a.detail() << "\n";
+  }
+  std::cout << alerts->size() << " alerts\n";
+  return kExitOk;
+}
+
 int Parked(App& app) {
   absl::StatusOr<std::vector<rehab::client::ParkedMutation>> parked =
       app.client.ListParked();
@@ -557,6 +902,15 @@ const std::map<std::string, CommandSpec>& Commands() {
         0}},
       {"edit-patient", {{"name", "phone", "address"}, 1}},
       {"enroll", {{"program", "start"}, 1}},
+      {"due", {{"within"}, 0}},
+      {"visit",
+       {{"patient", "contract", "mode", "informant", "start", "end", "risk",
+         "class", "adherence", "insight", "sleep", "appetite", "social",
+         "symptom", "drug", "next", "notes", "amends"},
+        0}},
+      {"visits", {{"patient"}, 0}},
+      {"contracts", {}},
+      {"alerts", {}},
       {"parked", {}},
       {"discard", {{}, 1}},
       {"wipe", {}},
@@ -574,6 +928,11 @@ int Run(App& app, const std::string& command, const Arguments& args) {
   if (command == "add-patient") return AddPatient(app, args);
   if (command == "edit-patient") return EditPatient(app, args);
   if (command == "enroll") return Enroll(app, args);
+  if (command == "due") return Due(app, args);
+  if (command == "visit") return RecordVisit(app, args);
+  if (command == "visits") return Visits(app, args);
+  if (command == "contracts") return Contracts(app);
+  if (command == "alerts") return Alerts(app);
   if (command == "parked") return Parked(app);
   if (command == "discard") return Discard(app, args.positional[0]);
   return Wipe(app);

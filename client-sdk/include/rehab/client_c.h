@@ -182,6 +182,10 @@ typedef struct rehab_client_options {
   // Attempts of a call that may succeed later (UNAVAILABLE,
   // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) during a sync; 1: no retry [5].
   int32_t retry_max_attempts;
+  // The county's time zone, an IANA name: what "today" is for the local
+  // follow-up queries; one that does not load is refused
+  // ["Asia/Shanghai"].
+  const char* time_zone;
 } rehab_client_options;
 
 // Sets `options` to all defaults, struct_size included.
@@ -291,6 +295,21 @@ int rehab_client_create_enrollment(rehab_client* client,
                                    const uint8_t* enrollment,
                                    size_t enrollment_size, rehab_buffer* id_out,
                                    rehab_error* error);
+
+// `contract`: a serialized rehab.v1.Contract (created from a device, changed
+// only online: rehab.v1.ContractService/RenewContract, TerminateContract).
+int rehab_client_create_contract(rehab_client* client, const uint8_t* contract,
+                                 size_t contract_size, rehab_buffer* id_out,
+                                 rehab_error* error);
+
+// `visit`: a serialized rehab.v1.Visit, sent once as a create and never
+// edited (a correction is a new visit with amends_id, a cancellation one
+// with voids_id). An empty contract_id is filled with the patient's ACTIVE
+// contract in the local cache (INVALID_ARGUMENT "visit.contract_id" when
+// none); device_id and device_time are filled in.
+int rehab_client_create_visit(rehab_client* client, const uint8_t* visit,
+                              size_t visit_size, rehab_buffer* id_out,
+                              rehab_error* error);
 
 // Any change: a serialized rehab.v1.Mutation (missing mutation_id and
 // device_time are filled in).
@@ -407,6 +426,46 @@ int rehab_client_list_local_enrollments(rehab_client* client,
                                         const char* patient_id,
                                         rehab_buffer* response_out,
                                         rehab_error* error);
+
+// Filters of rehab_client_list_local_due_follow_ups (zero: default).
+typedef struct rehab_local_follow_up_query {
+  // Overdue, or due within this many days of the device's today (county
+  // time) [14]; negative: overdue or due today only.
+  int32_t within_days;
+  const char* doctor_id;  // NULL or "": any doctor
+  int lost_only;          // nonzero: patients lost to follow-up only
+  int32_t limit;          // at most this many [100]
+  int32_t offset;         // skip this many first [0]
+} rehab_local_follow_up_query;
+
+// Due follow-ups, most urgent first, with overdue, days_overdue,
+// missed_visits and lost_to_follow_up worked out again as of the device's
+// today. `query` may be NULL (the defaults). `response_out` receives a
+// serialized rehab.v1.ListDueFollowUpsResponse (next_page_token empty).
+int rehab_client_list_local_due_follow_ups(
+    rehab_client* client, const rehab_local_follow_up_query* query,
+    rehab_buffer* response_out, rehab_error* error);
+
+// The patient's visits, latest first, queued ones included, amended and
+// voided ones (and the voids) left out, as a serialized
+// rehab.v1.ListVisitsResponse.
+int rehab_client_list_local_visits(rehab_client* client, const char* patient_id,
+                                   rehab_buffer* response_out,
+                                   rehab_error* error);
+
+// The patient's contracts (every cached one when `patient_id` is NULL or
+// ""), latest start first, as a serialized rehab.v1.ListContractsResponse.
+int rehab_client_list_local_contracts(rehab_client* client,
+                                      const char* patient_id,
+                                      rehab_buffer* response_out,
+                                      rehab_error* error);
+
+// The alerts pulled to this device, newest first, as a serialized
+// rehab.v1.ListAlertsResponse; `state` a rehab.v1.AlertState number
+// (0: any).
+int rehab_client_list_local_alerts(rehab_client* client, int32_t state,
+                                   rehab_buffer* response_out,
+                                   rehab_error* error);
 
 // --- The outbox
 // ----------------------------------------------------------------

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "server/common/dates.h"
@@ -16,12 +18,25 @@ namespace rehab {
 namespace {
 
 using ::rehab::v1::Account;
+using ::rehab::v1::Alert;
 using ::rehab::v1::Area;
 using ::rehab::v1::AuditEvent;
+using ::rehab::v1::Contract;
 using ::rehab::v1::Enrollment;
 using ::rehab::v1::Facility;
+using ::rehab::v1::FollowUp;
 using ::rehab::v1::Patient;
 using ::rehab::v1::Practitioner;
+using ::rehab::v1::Visit;
+
+// Where a patient lies, as scopes see it: its area code, home facility
+// (empty: none) and the holder of its ACTIVE contract (empty doctor: none).
+struct Placement {
+  std::string area_code;
+  std::string facility_id;
+  std::string doctor_id;
+  std::string team;
+};
 
 // The store that the current thread is writing to, so that a WriteAsync
 // from inside a write function is run after it instead of deadlocking.
@@ -66,6 +81,17 @@ std::vector<T> Page(const std::map<std::string, T>& rows,
     if (keep(it->second)) out.push_back(it->second);
   }
   return out;
+}
+
+// The first `limit` of `rows` (none when limit <= 0).
+template <typename T>
+std::vector<T> FirstOf(std::vector<T> rows, int32_t limit) {
+  if (limit <= 0) {
+    rows.clear();
+  } else if (rows.size() > static_cast<size_t>(limit)) {
+    rows.resize(limit);
+  }
+  return rows;
 }
 
 // The errors the SQLite store gives for a broken unique key and a broken
@@ -270,6 +296,158 @@ class FakeTxn final : public WriteTxn {
     return out;
   }
 
+  absl::StatusOr<std::optional<Contract>> GetContract(
+      const std::string& id) override {
+    std::optional<Contract> contract = Find(s_.contracts, id);
+    if (contract.has_value()) FillFulfilment(*contract);
+    return contract;
+  }
+
+  absl::StatusOr<std::optional<Contract>> GetActiveContract(
+      const std::string& patient_id) override {
+    std::optional<Contract> contract = ActiveContract(patient_id);
+    if (contract.has_value()) FillFulfilment(*contract);
+    return contract;
+  }
+
+  absl::StatusOr<std::vector<Contract>> ListContracts(
+      const ContractQuery& q) override {
+    std::vector<Contract> out =
+        Page(s_.contracts, q.after_id, q.limit, [&](const Contract& c) {
+          auto patient = s_.patients.find(c.patient_id());
+          if (patient == s_.patients.end() ||
+              !InScope(patient->second, q.scope))
+            return false;
+          if (!q.patient_id.empty() && c.patient_id() != q.patient_id)
+            return false;
+          if (!q.doctor_id.empty() && c.doctor_id() != q.doctor_id)
+            return false;
+          if (!q.area_code_prefix.empty() &&
+              !StartsWith(AreaCode(patient->second.area_id()),
+                          q.area_code_prefix))
+            return false;
+          if (q.status != rehab::v1::CONTRACT_STATUS_UNSPECIFIED &&
+              c.status() != q.status)
+            return false;
+          // YYYY-MM-DD dates order as strings.
+          return q.end_date_until.empty() || c.end_date() <= q.end_date_until;
+        });
+    for (Contract& c : out) FillFulfilment(c);
+    return out;
+  }
+
+  absl::StatusOr<std::optional<Visit>> GetVisit(
+      const std::string& id) override {
+    std::optional<Visit> visit = Find(s_.visits, id);
+    if (visit.has_value()) FillSupersededBy(*visit);
+    return visit;
+  }
+
+  absl::StatusOr<std::vector<Visit>> ListVisits(const VisitQuery& q) override {
+    std::vector<Visit> out;
+    for (const auto& [id, stored] : s_.visits) {
+      if (!InScopeNow(PatientOfVisit(stored), q.scope)) continue;
+      if (!q.patient_id.empty() && PatientOfVisit(stored) != q.patient_id)
+        continue;
+      if (!q.contract_id.empty() && stored.contract_id() != q.contract_id)
+        continue;
+      if (!q.doctor_id.empty() && stored.doctor_id() != q.doctor_id) continue;
+      const absl::Time start = FromProto(stored.start_time());
+      if (q.start_from.has_value() && start < *q.start_from) continue;
+      if (q.start_before.has_value() && start >= *q.start_before) continue;
+      if (!q.include_superseded &&
+          (!stored.voids_id().empty() || s_.superseded_by.count(id) > 0))
+        continue;
+      if (!q.after_id.empty() &&
+          !(start < q.after_start_time ||
+            (start == q.after_start_time && id < q.after_id)))
+        continue;
+      out.push_back(stored);
+    }
+    std::sort(out.begin(), out.end(), [](const Visit& a, const Visit& b) {
+      const absl::Time a_start = FromProto(a.start_time());
+      const absl::Time b_start = FromProto(b.start_time());
+      if (a_start != b_start) return a_start > b_start;
+      return a.id() > b.id();
+    });
+    out = FirstOf(std::move(out), q.limit);
+    for (Visit& v : out) FillSupersededBy(v);
+    return out;
+  }
+
+  absl::StatusOr<std::optional<FollowUp>> GetFollowUp(
+      const std::string& patient_id) override {
+    return Find(s_.follow_ups, patient_id);
+  }
+
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(
+      const FollowUpQuery& q) override {
+    std::vector<FollowUp> out;
+    for (const auto& [patient_id, f] : s_.follow_ups) {
+      auto patient = s_.patients.find(patient_id);
+      if (patient == s_.patients.end() || !InScope(patient->second, q.scope))
+        continue;
+      if (!q.doctor_id.empty() && f.doctor_id() != q.doctor_id) continue;
+      if (!q.area_code_prefix.empty() &&
+          !StartsWith(AreaCode(patient->second.area_id()), q.area_code_prefix))
+        continue;
+      if (!q.due_until.empty() && f.due_date() > q.due_until) continue;
+      // An empty keyset precedes every row, so it needs no case of its own.
+      if (std::make_pair(f.due_date(), patient_id) <=
+          std::make_pair(q.after_due_date, q.after_patient_id))
+        continue;
+      out.push_back(f);
+    }
+    std::sort(out.begin(), out.end(), [](const FollowUp& a, const FollowUp& b) {
+      return std::make_pair(a.due_date(), a.id()) <
+             std::make_pair(b.due_date(), b.id());
+    });
+    return FirstOf(std::move(out), q.limit);
+  }
+
+  absl::StatusOr<std::optional<Alert>> GetAlert(
+      const std::string& id) override {
+    return Find(s_.alerts, id);
+  }
+
+  absl::StatusOr<std::optional<Alert>> FindAlert(
+      rehab::v1::AlertKind kind, const std::string& source_id,
+      const std::string& finding_date) override {
+    return FindByKey(s_.alerts, s_.alert_by_finding,
+                     std::make_tuple(kind, source_id, finding_date));
+  }
+
+  absl::StatusOr<std::vector<Alert>> ListAlerts(const AlertQuery& q) override {
+    std::vector<Alert> out;
+    for (const auto& [id, a] : s_.alerts) {
+      auto patient = s_.patients.find(a.patient_id());
+      if (patient == s_.patients.end() || !InScope(patient->second, q.scope))
+        continue;
+      if (!q.patient_id.empty() && a.patient_id() != q.patient_id) continue;
+      if (!q.doctor_id.empty() && a.doctor_id() != q.doctor_id) continue;
+      if (!q.area_code_prefix.empty() &&
+          !StartsWith(AreaCode(patient->second.area_id()), q.area_code_prefix))
+        continue;
+      if (q.kind != rehab::v1::ALERT_KIND_UNSPECIFIED && a.kind() != q.kind)
+        continue;
+      if (q.state != rehab::v1::ALERT_STATE_UNSPECIFIED && a.state() != q.state)
+        continue;
+      const absl::Time created = FromProto(a.create_time());
+      if (!q.before_id.empty() &&
+          !(created < q.before_create_time ||
+            (created == q.before_create_time && id < q.before_id)))
+        continue;
+      out.push_back(a);
+    }
+    std::sort(out.begin(), out.end(), [](const Alert& a, const Alert& b) {
+      const absl::Time a_created = FromProto(a.create_time());
+      const absl::Time b_created = FromProto(b.create_time());
+      if (a_created != b_created) return a_created > b_created;
+      return a.id() > b.id();
+    });
+    return FirstOf(std::move(out), q.limit);
+  }
+
   absl::Status PutArea(Area& area) override {
     RETURN_IF_ERROR(CheckWritable());
     if (!area.parent_id().empty() && !s_.areas.count(area.parent_id())) {
@@ -344,10 +522,10 @@ class FakeTxn final : public WriteTxn {
     patient.set_change_seq(NextChange("patients", patient.id(), patient.id()));
     auto stored = s_.patients.find(patient.id());
     if (stored != s_.patients.end()) {
-      const std::string old_code = AreaCode(stored->second.area_id());
-      if (old_code != AreaCode(patient.area_id()) ||
-          stored->second.facility_id() != patient.facility_id()) {
-        MoveWithPatient(patient.id(), old_code, stored->second.facility_id());
+      const Placement old = PlacementOf(stored->second);
+      if (old.area_code != AreaCode(patient.area_id()) ||
+          old.facility_id != patient.facility_id()) {
+        MoveWithPatient(patient.id(), old, "patients");
       }
       // Keys are unique, so the stored version's are its own to drop.
       s_.patient_by_id_number.erase(stored->second.id_number());
@@ -389,6 +567,139 @@ class FakeTxn final : public WriteTxn {
           enrollment.id();
     }
     s_.enrollments[enrollment.id()] = enrollment;
+    return absl::OkStatus();
+  }
+
+  absl::Status PutContract(Contract& contract) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.patients.count(contract.patient_id())) {
+      return MissingReference("contract.patient_id names no stored patient");
+    }
+    if (!s_.practitioners.count(contract.doctor_id())) {
+      return MissingReference(
+          "contract.doctor_id names no stored practitioner");
+    }
+    const bool active = contract.status() == rehab::v1::CONTRACT_STATUS_ACTIVE;
+    std::optional<Contract> held = ActiveContract(contract.patient_id());
+    if (active && held.has_value() && held->id() != contract.id()) {
+      return ErrorWithReason(absl::StatusCode::kFailedPrecondition,
+                             "the patient already has an ACTIVE contract",
+                             kReasonContractAlreadyActive);
+    }
+    // The patients whose holder this Put may change: the contract's, and
+    // the stored version's when it named another.
+    std::map<std::string, Placement> before;
+    before[contract.patient_id()] =
+        PlacementOf(s_.patients.at(contract.patient_id()));
+    auto stored = s_.contracts.find(contract.id());
+    if (stored != s_.contracts.end()) {
+      const std::string& old_patient = stored->second.patient_id();
+      auto patient = s_.patients.find(old_patient);
+      if (patient != s_.patients.end() && !before.count(old_patient)) {
+        before[old_patient] = PlacementOf(patient->second);
+      }
+      auto index = s_.active_contract.find(old_patient);
+      if (index != s_.active_contract.end() && index->second == contract.id()) {
+        s_.active_contract.erase(index);
+      }
+    }
+    contract.set_change_seq(
+        NextChange("contracts", contract.id(), contract.patient_id()));
+    if (active) s_.active_contract[contract.patient_id()] = contract.id();
+    Contract row = contract;
+    row.clear_fulfilment();
+    s_.contracts[contract.id()] = std::move(row);
+    for (const auto& [patient_id, old] : before) {
+      const Placement now = PlacementOf(s_.patients.at(patient_id));
+      if (now.doctor_id != old.doctor_id || now.team != old.team) {
+        MoveWithPatient(patient_id, old, "contracts", contract.id());
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PutVisit(Visit& visit) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (s_.visits.count(visit.id())) {
+      return AlreadyExists("a visit with this id is stored");
+    }
+    if (!s_.contracts.count(visit.contract_id())) {
+      return MissingReference("visit.contract_id names no stored contract");
+    }
+    std::vector<std::string> superseded;
+    for (const std::string* target : {&visit.amends_id(), &visit.voids_id()}) {
+      if (target->empty()) continue;
+      if (!s_.visits.count(*target)) {
+        return MissingReference(
+            "visit.amends_id or visit.voids_id names no stored visit");
+      }
+      superseded.push_back(*target);
+    }
+    for (const std::string& target : superseded) {
+      s_.superseded_by[target] = visit.id();
+      NextChange("visits", target, PatientOfVisit(s_.visits.at(target)),
+                 FeedEntry::Kind::kTombstone);
+    }
+    visit.set_change_seq(
+        NextChange("visits", visit.id(), PatientOfVisit(visit)));
+    Visit row = visit;
+    row.clear_superseded_by_id();
+    s_.visits[visit.id()] = std::move(row);
+    return absl::OkStatus();
+  }
+
+  absl::Status PutFollowUp(FollowUp& follow_up) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (follow_up.id() != follow_up.patient_id()) {
+      return absl::FailedPreconditionError(
+          "follow_up.id is not its patient_id");
+    }
+    if (!s_.patients.count(follow_up.patient_id())) {
+      return MissingReference("follow_up.patient_id names no stored patient");
+    }
+    if (!s_.contracts.count(follow_up.contract_id())) {
+      return MissingReference("follow_up.contract_id names no stored contract");
+    }
+    follow_up.set_change_seq(
+        NextChange("follow_ups", follow_up.id(), follow_up.patient_id()));
+    FollowUp row = follow_up;
+    row.clear_overdue();
+    row.clear_missed_visits();
+    row.clear_lost_to_follow_up();
+    row.clear_days_overdue();
+    s_.follow_ups[follow_up.id()] = std::move(row);
+    return absl::OkStatus();
+  }
+
+  absl::Status RemoveFollowUp(const std::string& patient_id) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (s_.follow_ups.erase(patient_id) == 0) return absl::OkStatus();
+    NextChange("follow_ups", patient_id, patient_id,
+               FeedEntry::Kind::kTombstone);
+    return absl::OkStatus();
+  }
+
+  absl::Status PutAlert(Alert& alert) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (!s_.patients.count(alert.patient_id())) {
+      return MissingReference("alert.patient_id names no stored patient");
+    }
+    const auto finding =
+        std::make_tuple(alert.kind(), alert.source_id(), alert.finding_date());
+    auto holder = s_.alert_by_finding.find(finding);
+    if (holder != s_.alert_by_finding.end() && holder->second != alert.id()) {
+      return AlreadyExists("an alert for this finding exists");
+    }
+    alert.set_change_seq(NextChange("alerts", alert.id(), alert.patient_id()));
+    auto stored = s_.alerts.find(alert.id());
+    if (stored != s_.alerts.end()) {
+      // Findings are unique, so the stored version's is its own to drop.
+      s_.alert_by_finding.erase(std::make_tuple(stored->second.kind(),
+                                                stored->second.source_id(),
+                                                stored->second.finding_date()));
+    }
+    s_.alert_by_finding[finding] = alert.id();
+    s_.alerts[alert.id()] = alert;
     return absl::OkStatus();
   }
 
@@ -451,7 +762,9 @@ class FakeTxn final : public WriteTxn {
     // Per record, the latest exit from a placement in the scope.
     std::map<std::pair<std::string, std::string>, const FakeStore::Exit*> exits;
     for (const FakeStore::Exit& x : s_.exits) {
-      if (InScope(x.patient_id, x.old_area_code, x.old_facility_id, q.scope)) {
+      const Placement old{x.old_area_code, x.old_facility_id, x.old_doctor_id,
+                          x.old_team};
+      if (InScope(x.patient_id, old, q.scope)) {
         exits[{x.collection, x.id}] = &x;
       }
     }
@@ -580,12 +893,14 @@ class FakeTxn final : public WriteTxn {
     return absl::NotFoundError("the record has no feed entry");
   }
 
-  // Patient `patient_id` left the placement (`old_area_code`,
-  // `old_facility_id`): an exit for it and for each record hanging on it,
-  // and new positions for those records.
-  void MoveWithPatient(const std::string& patient_id,
-                       const std::string& old_area_code,
-                       const std::string& old_facility_id) {
+  // Patient `patient_id` left the placement `old`: an exit for it and for
+  // each record hanging on it, and new positions for those records but the
+  // one just Put (`put_collection`, `put_id`; empty id: the patient), whose
+  // Put gave it one.
+  void MoveWithPatient(const std::string& patient_id, const Placement& old,
+                       const std::string& put_collection,
+                       const std::string& put_id = "") {
+    const std::string& moved_id = put_id.empty() ? patient_id : put_id;
     std::vector<FakeStore::Change> bound;  // the patient first
     for (const auto& [key, c] : LatestPositions()) {
       if (c->patient_id != patient_id) continue;
@@ -597,8 +912,9 @@ class FakeTxn final : public WriteTxn {
     }
     for (const FakeStore::Change& c : bound) {
       s_.exits.push_back({++s_.last_change_seq, c.collection, c.id, patient_id,
-                          old_area_code, old_facility_id});
-      if (c.collection != "patients") {
+                          old.area_code, old.facility_id, old.doctor_id,
+                          old.team});
+      if (c.collection != put_collection || c.id != moved_id) {
         NextChange(c.collection, c.id, patient_id, c.kind);
       }
     }
@@ -616,8 +932,49 @@ class FakeTxn final : public WriteTxn {
                      std::make_pair(patient_id, program));
   }
 
+  std::optional<Contract> ActiveContract(const std::string& patient_id) const {
+    return FindByKey(s_.contracts, s_.active_contract, patient_id);
+  }
+
+  // The count of the contract's visits that are neither superseded nor
+  // voids. The last visit date is left to the domain: it needs the
+  // county's zone.
+  void FillFulfilment(Contract& contract) const {
+    int32_t delivered = 0;
+    for (const auto& [id, v] : s_.visits) {
+      if (v.contract_id() == contract.id() && v.voids_id().empty() &&
+          !s_.superseded_by.count(id)) {
+        ++delivered;
+      }
+    }
+    contract.mutable_fulfilment()->set_visits_delivered(delivered);
+  }
+
+  void FillSupersededBy(Visit& visit) const {
+    auto it = s_.superseded_by.find(visit.id());
+    if (it != s_.superseded_by.end()) visit.set_superseded_by_id(it->second);
+  }
+
+  // A void may carry no patient id; its contract names the patient.
+  std::string PatientOfVisit(const Visit& visit) const {
+    if (!visit.patient_id().empty()) return visit.patient_id();
+    auto contract = s_.contracts.find(visit.contract_id());
+    return contract == s_.contracts.end() ? std::string()
+                                          : contract->second.patient_id();
+  }
+
+  Placement PlacementOf(const Patient& p) const {
+    Placement placement{AreaCode(p.area_id()), p.facility_id(), "", ""};
+    std::optional<Contract> active = ActiveContract(p.id());
+    if (active.has_value()) {
+      placement.doctor_id = active->doctor_id();
+      placement.team = active->team();
+    }
+    return placement;
+  }
+
   bool InScope(const Patient& p, const PatientScope& scope) const {
-    return InScope(p.id(), AreaCode(p.area_id()), p.facility_id(), scope);
+    return InScope(p.id(), PlacementOf(p), scope);
   }
 
   // True when a stored patient `patient_id` lies in `scope` now.
@@ -627,11 +984,10 @@ class FakeTxn final : public WriteTxn {
     return it != s_.patients.end() && InScope(it->second, scope);
   }
 
-  // True when a patient placed in area `area_code` with home facility
-  // `facility_id` (empty: none) lies in `scope`.
-  bool InScope(const std::string& patient_id, const std::string& area_code,
-               const std::string& facility_id,
+  // True when patient `patient_id` placed at `placement` lies in `scope`.
+  bool InScope(const std::string& patient_id, const Placement& placement,
                const PatientScope& scope) const {
+    const std::string& area_code = placement.area_code;
     switch (scope.kind) {
       case PatientScope::Kind::kAll:
         return true;
@@ -642,13 +998,17 @@ class FakeTxn final : public WriteTxn {
         if (scope.area_code.empty()) return false;
         return !area_code.empty() && StartsWith(area_code, scope.area_code);
       case PatientScope::Kind::kFacility:
-        return !scope.facility_id.empty() && facility_id == scope.facility_id;
+        return !scope.facility_id.empty() &&
+               placement.facility_id == scope.facility_id;
       case PatientScope::Kind::kPatients:
         return std::find(scope.patient_ids.begin(), scope.patient_ids.end(),
                          patient_id) != scope.patient_ids.end();
       case PatientScope::Kind::kPractitioner:
-        // No contracts exist yet, so no patient has an ACTIVE one.
-        return false;
+        // Empty ids match nothing: a scope never widens by omission.
+        if (placement.doctor_id.empty()) return false;  // no ACTIVE contract
+        return (!scope.practitioner_id.empty() &&
+                placement.doctor_id == scope.practitioner_id) ||
+               (!scope.team.empty() && placement.team == scope.team);
     }
     return false;
   }
@@ -671,6 +1031,10 @@ int64_t SerializedSize(const FakeStore::State& state) {
   add(state.accounts);
   add(state.patients);
   add(state.enrollments);
+  add(state.contracts);
+  add(state.visits);
+  add(state.follow_ups);
+  add(state.alerts);
   for (const AuditEvent& event : state.audit) {
     size += static_cast<int64_t>(event.ByteSizeLong());
   }

@@ -24,30 +24,54 @@
 //     foreign keys are (FAILED_PRECONDITION): an area's parent, a
 //     facility's area, a practitioner's facility, a patient's area and
 //     (when set) facility, an enrollment's patient, a token's account, a
-//     grant's account and patient. One break-glass grant per account and
-//     patient (a new one replaces it); grants are listed by patient id.
+//     grant's account and patient, a contract's patient and doctor, a
+//     visit's contract and the visit it amends or voids, a follow-up's
+//     patient and contract, an alert's patient. One break-glass grant per
+//     account and patient (a new one replaces it); grants are listed by
+//     patient id.
+//   - Contracts: one ACTIVE contract per patient (FAILED_PRECONDITION with
+//     reason CONTRACT_ALREADY_ACTIVE); `fulfilment` is not stored, and reads
+//     fill fulfilment.visits_delivered (the contract's visits neither
+//     superseded nor voids) and nothing else of it: last_visit_date is left
+//     empty (a date needs the county's zone, which the store does not know).
+//   - Visits are inserted only (ALREADY_EXISTS, reason ALREADY_EXISTS, for
+//     a stored id). A visit that amends or voids another marks that one
+//     superseded (reads fill superseded_by_id; its feed entry becomes a
+//     tombstone). A visit hangs on its patient_id, or on its contract's
+//     patient when it carries none (a void).
+//   - Follow-ups are keyed by patient id; the fields the domain computes on
+//     reads (overdue, missed_visits, lost_to_follow_up, days_overdue) are
+//     not stored. RemoveFollowUp tombstones the feed entry.
+//   - Alerts: one per finding (kind, source_id, finding_date), ALREADY_EXISTS
+//     (reason ALREADY_EXISTS) for a second.
 //   - Backup keeps a snapshot of the committed state in memory under the
 //     path (no file is written; see backup()). A path backed up to before
 //     is ALREADY_EXISTS; any other non-empty path is accepted. size_bytes
 //     is the serialized size of the records; change_seq the last one.
 //   - PatientScope is applied in ListPatients, PatientInScope,
-//     ListEnrollments and ListFeed: kAll everything; kNone nothing;
-//     kAreaSubtree the patients whose area's code starts with `area_code`
-//     (an empty code matches nothing); kFacility home facility
-//     `facility_id`; kPatients exactly `patient_ids`; kPractitioner nothing
-//     yet (contracts do not exist, so no patient has an ACTIVE contract).
+//     ListEnrollments, ListContracts, ListVisits, ListFollowUps, ListAlerts
+//     and ListFeed: kAll everything; kNone nothing; kAreaSubtree the
+//     patients whose area's code starts with `area_code` (an empty code
+//     matches nothing); kFacility home facility `facility_id`; kPatients
+//     exactly `patient_ids`; kPractitioner the patients whose ACTIVE
+//     contract's doctor is `practitioner_id` (non-empty) or, when `team` is
+//     not empty, whose ACTIVE contract's team is `team`.
 //   - The feed: changes() logs every position a record took (a Put, a
 //     TouchFeed or VoidInFeed, a move with its patient); ListFeed shows each
 //     record once, at its latest position, when its patient lies in the
-//     scope now. Only records bound to a patient (patients, enrollments) are
-//     in the feed. When PutPatient changes an existing patient's area code
-//     or home facility, the patient and every record whose feed position
-//     names it as their patient get an exit (see exits(), each at its own
-//     change_seq, holding the old area code and facility), and the records
-//     other than the patient move to new positions (the patient's own Put
-//     gave it one). ListFeed shows a record's latest exit whose old
-//     placement lies in the scope as kRemovedFromScope, unless its patient
-//     lies in the scope now.
+//     scope now. Only records bound to a patient (patients, enrollments,
+//     contracts, visits, follow_ups, alerts) are in the feed. A patient's
+//     placement is its area code, its home facility and its ACTIVE
+//     contract's doctor and team. When PutPatient changes an existing
+//     patient's area code or home facility, or PutContract changes who
+//     holds the patient's ACTIVE contract (doctor or team, or none any
+//     more, or one where there was none), the patient and every record
+//     whose feed position names it as their patient get an exit (see
+//     exits(), each at its own change_seq, holding the old placement), and
+//     those records other than the one just Put move to new positions.
+//     ListFeed shows a record's latest exit whose old placement lies in the
+//     scope as kRemovedFromScope, unless its patient lies in the scope
+//     now.
 //   - Nested runs its function on a copy of the transaction's state and
 //     keeps the copy only when the function returns OK.
 //   - PutAppliedMutation is ALREADY_EXISTS (reason ALREADY_EXISTS) for a
@@ -63,6 +87,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -80,7 +105,9 @@ class FakeStore final : public Store {
   struct Change {
     int64_t change_seq = 0;
     std::string collection;  // "areas", "facilities", "practitioners",
-                             // "accounts", "patients", "enrollments"
+                             // "accounts", "patients", "enrollments",
+                             // "contracts", "visits", "follow_ups",
+                             // "alerts"
     std::string id;
     FeedEntry::Kind kind = FeedEntry::Kind::kUpsert;  // or kTombstone
     std::string patient_id;  // empty for records bound to no patient
@@ -94,6 +121,9 @@ class FakeStore final : public Store {
     std::string patient_id;
     std::string old_area_code;
     std::string old_facility_id;  // empty: none
+    // The holder of the patient's ACTIVE contract; empty: none.
+    std::string old_doctor_id;
+    std::string old_team;
   };
 
   // Everything the store holds. Public so that the transactions (in the
@@ -118,6 +148,18 @@ class FakeStore final : public Store {
     // program.
     std::map<std::pair<std::string, rehab::v1::Program>, std::string>
         open_enrollment;
+    std::map<std::string, rehab::v1::Contract> contracts;  // no fulfilment
+    std::map<std::string, std::string> active_contract;    // by patient id
+    // Without superseded_by_id, which `superseded_by` holds.
+    std::map<std::string, rehab::v1::Visit> visits;
+    // The visit that amended or voided it, by visit id.
+    std::map<std::string, std::string> superseded_by;
+    std::map<std::string, rehab::v1::FollowUp> follow_ups;  // by patient id
+    std::map<std::string, rehab::v1::Alert> alerts;         // by id
+    // The alert of each finding: (kind, source_id, finding_date) -> id.
+    std::map<std::tuple<rehab::v1::AlertKind, std::string, std::string>,
+             std::string>
+        alert_by_finding;
     std::vector<rehab::v1::AuditEvent> audit;  // seq ascending
     std::vector<Change> changes;               // change_seq ascending
     std::vector<Exit> exits;                   // change_seq ascending

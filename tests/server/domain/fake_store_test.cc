@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/common/dates.h"
 #include "server/common/errors.h"
 #include "server/common/status_macros.h"
 #include "tests/server/domain/domain_test_util.h"
@@ -22,6 +23,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
 
 constexpr char kTownship[] = "a-town";
 constexpr char kVillage[] = "a-village";
@@ -622,6 +624,583 @@ TEST_F(FakeStoreTest, TokensAreRevokedByFamilyAndByAccount) {
           .ok());
   EXPECT_TRUE(revoked("h2"));
   EXPECT_FALSE(revoked("h3"));
+}
+
+// --- Contracts, visits, follow-ups, alerts ---------------------------------
+
+PatientScope DoctorScope(const std::string& practitioner_id,
+                         const std::string& team = "") {
+  PatientScope scope = ScopeOf(PatientScope::Kind::kPractitioner);
+  scope.practitioner_id = practitioner_id;
+  scope.team = team;
+  return scope;
+}
+
+rehab::v1::Contract MakeContract(
+    const std::string& id, const std::string& patient_id,
+    const std::string& doctor_id, const std::string& team = "",
+    rehab::v1::ContractStatus status = rehab::v1::CONTRACT_STATUS_ACTIVE) {
+  rehab::v1::Contract c;
+  c.set_id(id);
+  c.set_patient_id(patient_id);
+  c.set_doctor_id(doctor_id);
+  c.set_team(team);
+  c.set_status(status);
+  c.set_start_date("2024-01-01");
+  c.set_end_date("2024-12-31");
+  return c;
+}
+
+rehab::v1::Visit MakeVisit(const std::string& id,
+                           const std::string& contract_id,
+                           const std::string& patient_id, int64_t start_seconds,
+                           const std::string& doctor_id = "doc-a") {
+  rehab::v1::Visit v;
+  v.set_id(id);
+  v.set_contract_id(contract_id);
+  v.set_patient_id(patient_id);
+  v.set_doctor_id(doctor_id);
+  *v.mutable_start_time() = ToProto(absl::FromUnixSeconds(start_seconds));
+  return v;
+}
+
+class FakeStoreContractTest : public FakeStoreFeedTest {
+ protected:
+  void SetUp() override {
+    FakeStoreFeedTest::SetUp();
+    ASSERT_TRUE(store_
+                    .Write([](WriteTxn& txn) -> absl::Status {
+                      for (const char* id : {"doc-a", "doc-b", "doc-c"}) {
+                        rehab::v1::Practitioner p;
+                        p.set_id(id);
+                        p.set_facility_id("station-1");
+                        p.set_kind(rehab::v1::PRACTITIONER_KIND_FAMILY_DOCTOR);
+                        RETURN_IF_ERROR(txn.PutPractitioner(p));
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+
+  absl::Status Put(rehab::v1::Contract contract) {
+    return store_.Write(
+        [&](WriteTxn& txn) { return txn.PutContract(contract); });
+  }
+
+  absl::Status Put(rehab::v1::Visit visit) {
+    return store_.Write([&](WriteTxn& txn) { return txn.PutVisit(visit); });
+  }
+
+  std::optional<rehab::v1::Contract> Contract(const std::string& id) {
+    std::optional<rehab::v1::Contract> c;
+    EXPECT_TRUE(store_
+                    .Read([&](ReadTxn& txn) -> absl::Status {
+                      ASSIGN_OR_RETURN(c, txn.GetContract(id));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return c;
+  }
+
+  std::vector<std::string> VisitIds(const VisitQuery& query) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_
+                    .Read([&](ReadTxn& txn) -> absl::Status {
+                      ASSIGN_OR_RETURN(auto rows, txn.ListVisits(query));
+                      for (const auto& v : rows) ids.push_back(v.id());
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return ids;
+  }
+
+  std::vector<std::string> FollowUpIds(const FollowUpQuery& query) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_
+                    .Read([&](ReadTxn& txn) -> absl::Status {
+                      ASSIGN_OR_RETURN(auto rows, txn.ListFollowUps(query));
+                      for (const auto& f : rows) ids.push_back(f.id());
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return ids;
+  }
+
+  std::vector<std::string> AlertIds(const AlertQuery& query) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_
+                    .Read([&](ReadTxn& txn) -> absl::Status {
+                      ASSIGN_OR_RETURN(auto rows, txn.ListAlerts(query));
+                      for (const auto& a : rows) ids.push_back(a.id());
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return ids;
+  }
+
+  std::vector<std::string> ContractIds(const ContractQuery& query) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_
+                    .Read([&](ReadTxn& txn) -> absl::Status {
+                      ASSIGN_OR_RETURN(auto rows, txn.ListContracts(query));
+                      for (const auto& c : rows) ids.push_back(c.id());
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return ids;
+  }
+};
+
+TEST_F(FakeStoreContractTest, PractitionerScopeIsTheActiveContractsHolder) {
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-a", "team-1")).ok());
+  ASSERT_TRUE(Put(MakeContract("c2", "p2", "doc-b", "team-1")).ok());
+  ASSERT_TRUE(Put(MakeContract("c3", "p3", "doc-a", "",
+                               rehab::v1::CONTRACT_STATUS_TERMINATED))
+                  .ok());
+
+  EXPECT_THAT(PatientIds(QueryOf(DoctorScope("doc-a"))), ElementsAre("p1"));
+  EXPECT_THAT(PatientIds(QueryOf(DoctorScope("doc-b", "team-1"))),
+              ElementsAre("p1", "p2"));
+  EXPECT_THAT(PatientIds(QueryOf(DoctorScope("doc-c", "team-2"))), IsEmpty());
+  // Neither a doctor nor a team: nothing, not every patient without one.
+  EXPECT_THAT(PatientIds(QueryOf(DoctorScope(""))), IsEmpty());
+
+  bool p3_in = true, p1_in = false;
+  ASSERT_TRUE(store_
+                  .Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(
+                        p3_in, txn.PatientInScope("p3", DoctorScope("doc-a")));
+                    ASSIGN_OR_RETURN(
+                        p1_in, txn.PatientInScope("p1", DoctorScope("doc-a")));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_FALSE(p3_in);
+  EXPECT_TRUE(p1_in);
+
+  ContractQuery contracts;
+  contracts.scope = DoctorScope("doc-a");
+  EXPECT_THAT(ContractIds(contracts), ElementsAre("c1"));
+  contracts.scope = ScopeOf(PatientScope::Kind::kAll);
+  contracts.doctor_id = "doc-a";
+  EXPECT_THAT(ContractIds(contracts), ElementsAre("c1", "c3"));
+  contracts.status = rehab::v1::CONTRACT_STATUS_TERMINATED;
+  EXPECT_THAT(ContractIds(contracts), ElementsAre("c3"));
+  contracts = ContractQuery();
+  contracts.scope = ScopeOf(PatientScope::Kind::kAll);
+  contracts.area_code_prefix = "320831001";
+  EXPECT_THAT(ContractIds(contracts), ElementsAre("c1", "c3"));
+  contracts.after_id = "c1";
+  contracts.limit = 1;
+  EXPECT_THAT(ContractIds(contracts), ElementsAre("c3"));
+  contracts = ContractQuery();
+  contracts.scope = ScopeOf(PatientScope::Kind::kAll);
+  contracts.end_date_until = "2024-12-30";
+  EXPECT_THAT(ContractIds(contracts), IsEmpty());
+  contracts.end_date_until = "2024-12-31";
+  EXPECT_THAT(ContractIds(contracts), ElementsAre("c1", "c2", "c3"));
+}
+
+TEST_F(FakeStoreContractTest, AllowsOneActiveContractPerPatient) {
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-a")).ok());
+  absl::Status second = Put(MakeContract("c2", "p1", "doc-b"));
+  EXPECT_EQ(second.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(second), kReasonContractAlreadyActive);
+  EXPECT_FALSE(Contract("c2").has_value());
+  // Rewriting the active one is no second one.
+  EXPECT_TRUE(Put(MakeContract("c1", "p1", "doc-a", "team-1")).ok());
+
+  // A renewal: the old one stops being ACTIVE, then the new one starts.
+  ASSERT_TRUE(store_
+                  .Write([](WriteTxn& txn) -> absl::Status {
+                    rehab::v1::Contract old =
+                        MakeContract("c1", "p1", "doc-a", "",
+                                     rehab::v1::CONTRACT_STATUS_RENEWED);
+                    RETURN_IF_ERROR(txn.PutContract(old));
+                    rehab::v1::Contract next =
+                        MakeContract("c2", "p1", "doc-a");
+                    return txn.PutContract(next);
+                  })
+                  .ok());
+  std::optional<rehab::v1::Contract> active;
+  ASSERT_TRUE(store_
+                  .Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(active, txn.GetActiveContract("p1"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(active.has_value());
+  EXPECT_EQ(active->id(), "c2");
+
+  EXPECT_EQ(Put(MakeContract("c9", "no-such-patient", "doc-a")).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Put(MakeContract("c9", "p2", "no-such-doctor")).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(FakeStoreContractTest, AmendAndVoidSupersedeAndLeaveTheCount) {
+  rehab::v1::Contract c1 = MakeContract("c1", "p1", "doc-a");
+  c1.mutable_fulfilment()->set_visits_delivered(99);
+  ASSERT_TRUE(Put(c1).ok());
+  ASSERT_EQ(Contract("c1")->fulfilment().visits_delivered(), 0);
+
+  ASSERT_TRUE(Put(MakeVisit("v1", "c1", "p1", 100)).ok());
+  ASSERT_TRUE(Put(MakeVisit("v2", "c1", "p1", 200)).ok());
+  ASSERT_TRUE(Put(MakeVisit("v3", "c1", "p1", 300)).ok());
+  absl::Status again = Put(MakeVisit("v1", "c1", "p1", 400));
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Contract("c1")->fulfilment().visits_delivered(), 3);
+  const int64_t before = LastSeq();
+
+  rehab::v1::Visit amend = MakeVisit("v4", "c1", "p1", 110);
+  amend.set_amends_id("v1");
+  ASSERT_TRUE(Put(amend).ok());
+  rehab::v1::Visit cancel;
+  cancel.set_id("v5");
+  cancel.set_contract_id("c1");
+  cancel.set_voids_id("v2");
+  cancel.set_void_reason("entered twice");
+  ASSERT_TRUE(Put(cancel).ok());
+
+  std::optional<rehab::v1::Contract> read = Contract("c1");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->fulfilment().visits_delivered(), 2);  // v3 and v4
+  EXPECT_EQ(read->fulfilment().last_visit_date(), "");
+  std::optional<rehab::v1::Visit> v1, v2, v3;
+  ASSERT_TRUE(store_
+                  .Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(v1, txn.GetVisit("v1"));
+                    ASSIGN_OR_RETURN(v2, txn.GetVisit("v2"));
+                    ASSIGN_OR_RETURN(v3, txn.GetVisit("v3"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(v1.has_value() && v2.has_value() && v3.has_value());
+  EXPECT_EQ(v1->superseded_by_id(), "v4");
+  EXPECT_EQ(v2->superseded_by_id(), "v5");
+  EXPECT_EQ(v3->superseded_by_id(), "");
+
+  VisitQuery query;
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  query.contract_id = "c1";
+  EXPECT_THAT(VisitIds(query), ElementsAre("v3", "v4"));
+  query.include_superseded = true;
+  EXPECT_THAT(VisitIds(query), ElementsAre("v3", "v2", "v4", "v1", "v5"));
+  // The superseded visits are tombstones in the feed; the void hangs on
+  // its contract's patient.
+  std::vector<FeedEntry> feed = Feed(ScopeOf(PatientScope::Kind::kAll), before);
+  EXPECT_THAT(DescribeFeed(feed),
+              ElementsAre("tombstone visits/v1", "upsert visits/v4",
+                          "tombstone visits/v2", "upsert visits/v5"));
+  EXPECT_EQ(feed.back().patient_id, "p1");
+
+  rehab::v1::Visit dangling = MakeVisit("v6", "c1", "p1", 500);
+  dangling.set_amends_id("no-such-visit");
+  EXPECT_EQ(Put(dangling).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Put(MakeVisit("v6", "no-such-contract", "p1", 500)).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(FakeStoreContractTest, ListsVisitsNewestStartFirstInPages) {
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-a")).ok());
+  ASSERT_TRUE(Put(MakeContract("c2", "p2", "doc-b")).ok());
+  ASSERT_TRUE(Put(MakeVisit("va", "c1", "p1", 200)).ok());
+  ASSERT_TRUE(Put(MakeVisit("vb", "c1", "p1", 200, "doc-b")).ok());
+  ASSERT_TRUE(Put(MakeVisit("vc", "c1", "p1", 100)).ok());
+  ASSERT_TRUE(Put(MakeVisit("vd", "c1", "p1", 300)).ok());
+  ASSERT_TRUE(Put(MakeVisit("vx", "c2", "p2", 250, "doc-b")).ok());
+
+  VisitQuery query;
+  query.scope = DoctorScope("doc-a");
+  query.limit = 2;
+  EXPECT_THAT(VisitIds(query), ElementsAre("vd", "vb"));
+  query.after_start_time = absl::FromUnixSeconds(200);
+  query.after_id = "vb";
+  EXPECT_THAT(VisitIds(query), ElementsAre("va", "vc"));
+  query.after_id = "va";
+  EXPECT_THAT(VisitIds(query), ElementsAre("vc"));
+
+  query = VisitQuery();
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  EXPECT_THAT(VisitIds(query), ElementsAre("vd", "vx", "vb", "va", "vc"));
+  query.start_from = absl::FromUnixSeconds(200);
+  query.start_before = absl::FromUnixSeconds(300);
+  EXPECT_THAT(VisitIds(query), ElementsAre("vx", "vb", "va"));
+  query.doctor_id = "doc-b";
+  EXPECT_THAT(VisitIds(query), ElementsAre("vx", "vb"));
+  query.patient_id = "p1";
+  EXPECT_THAT(VisitIds(query), ElementsAre("vb"));
+}
+
+TEST_F(FakeStoreContractTest, ListsFollowUpsByDueDateThenPatientInPages) {
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-a")).ok());
+  ASSERT_TRUE(Put(MakeContract("c2", "p2", "doc-b")).ok());
+  ASSERT_TRUE(Put(MakeContract("c3", "p3", "doc-a")).ok());
+  auto follow_up = [](const std::string& patient_id,
+                      const std::string& contract_id,
+                      const std::string& doctor_id, const std::string& due) {
+    rehab::v1::FollowUp f;
+    f.set_id(patient_id);
+    f.set_patient_id(patient_id);
+    f.set_contract_id(contract_id);
+    f.set_doctor_id(doctor_id);
+    f.set_due_date(due);
+    f.set_overdue(true);
+    f.set_days_overdue(5);
+    f.set_missed_visits(2);
+    f.set_lost_to_follow_up(true);
+    return f;
+  };
+  ASSERT_TRUE(store_
+                  .Write([&](WriteTxn& txn) -> absl::Status {
+                    rehab::v1::FollowUp f3 =
+                        follow_up("p3", "c3", "doc-a", "2024-07-01");
+                    RETURN_IF_ERROR(txn.PutFollowUp(f3));
+                    rehab::v1::FollowUp f1 =
+                        follow_up("p1", "c1", "doc-a", "2024-07-01");
+                    RETURN_IF_ERROR(txn.PutFollowUp(f1));
+                    rehab::v1::FollowUp f2 =
+                        follow_up("p2", "c2", "doc-b", "2024-06-15");
+                    return txn.PutFollowUp(f2);
+                  })
+                  .ok());
+
+  FollowUpQuery query;
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p2", "p1", "p3"));
+  query.limit = 2;
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p2", "p1"));
+  query.after_due_date = "2024-07-01";
+  query.after_patient_id = "p1";
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p3"));
+  query = FollowUpQuery();
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  query.due_until = "2024-06-30";
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p2"));
+  query = FollowUpQuery();
+  query.scope = DoctorScope("doc-a");
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p1", "p3"));
+  query.area_code_prefix = "320831001002";
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p1"));
+  query = FollowUpQuery();
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  query.doctor_id = "doc-b";
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p2"));
+
+  std::optional<rehab::v1::FollowUp> stored;
+  ASSERT_TRUE(store_
+                  .Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(stored, txn.GetFollowUp("p1"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->due_date(), "2024-07-01");
+  EXPECT_FALSE(stored->overdue());
+  EXPECT_EQ(stored->days_overdue(), 0);
+  EXPECT_EQ(stored->missed_visits(), 0);
+  EXPECT_FALSE(stored->lost_to_follow_up());
+
+  const int64_t before = LastSeq();
+  ASSERT_TRUE(store_
+                  .Write([](WriteTxn& txn) -> absl::Status {
+                    RETURN_IF_ERROR(txn.RemoveFollowUp("p2"));
+                    return txn.RemoveFollowUp("p2");
+                  })
+                  .ok());
+  query = FollowUpQuery();
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  EXPECT_THAT(FollowUpIds(query), ElementsAre("p1", "p3"));
+  EXPECT_THAT(DescribeFeed(Feed(ScopeOf(PatientScope::Kind::kAll), before)),
+              ElementsAre("tombstone follow_ups/p2"));
+}
+
+TEST_F(FakeStoreContractTest, AllowsOneAlertPerFindingAndListsNewestFirst) {
+  auto alert = [](const std::string& id, const std::string& patient_id,
+                  rehab::v1::AlertKind kind, const std::string& source_id,
+                  const std::string& date, int64_t created) {
+    rehab::v1::Alert a;
+    a.set_id(id);
+    a.set_patient_id(patient_id);
+    a.set_kind(kind);
+    a.set_state(rehab::v1::ALERT_STATE_OPEN);
+    a.set_source_collection("visits");
+    a.set_source_id(source_id);
+    a.set_finding_date(date);
+    a.set_doctor_id("doc-a");
+    *a.mutable_create_time() = ToProto(absl::FromUnixSeconds(created));
+    return a;
+  };
+  auto put = [&](rehab::v1::Alert a) {
+    return store_.Write([&](WriteTxn& txn) { return txn.PutAlert(a); });
+  };
+  constexpr auto kHighRisk = rehab::v1::ALERT_KIND_HIGH_RISK_VISIT;
+  constexpr auto kOverdue = rehab::v1::ALERT_KIND_FOLLOW_UP_OVERDUE;
+  ASSERT_TRUE(put(alert("a1", "p1", kHighRisk, "v1", "2024-06-01", 100)).ok());
+  absl::Status dup = put(alert("a2", "p1", kHighRisk, "v1", "2024-06-01", 150));
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
+  // Another day, another kind or another source is another finding.
+  ASSERT_TRUE(put(alert("a2", "p1", kHighRisk, "v1", "2024-06-02", 200)).ok());
+  ASSERT_TRUE(put(alert("a3", "p2", kOverdue, "v1", "2024-06-01", 200)).ok());
+  ASSERT_TRUE(put(alert("a4", "p3", kHighRisk, "v2", "2024-06-01", 50)).ok());
+  // Acknowledging rewrites the alert under its own finding.
+  rehab::v1::Alert acked =
+      alert("a1", "p1", kHighRisk, "v1", "2024-06-01", 100);
+  acked.set_state(rehab::v1::ALERT_STATE_ACKNOWLEDGED);
+  ASSERT_TRUE(put(acked).ok());
+
+  std::optional<rehab::v1::Alert> found, missing;
+  ASSERT_TRUE(store_
+                  .Read([&](ReadTxn& txn) -> absl::Status {
+                    ASSIGN_OR_RETURN(
+                        found, txn.FindAlert(kHighRisk, "v1", "2024-06-01"));
+                    ASSIGN_OR_RETURN(
+                        missing, txn.FindAlert(kOverdue, "v1", "2024-06-02"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id(), "a1");
+  EXPECT_EQ(found->state(), rehab::v1::ALERT_STATE_ACKNOWLEDGED);
+  EXPECT_FALSE(missing.has_value());
+
+  AlertQuery query;
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  EXPECT_THAT(AlertIds(query), ElementsAre("a3", "a2", "a1", "a4"));
+  query.limit = 2;
+  EXPECT_THAT(AlertIds(query), ElementsAre("a3", "a2"));
+  query.before_create_time = absl::FromUnixSeconds(200);
+  query.before_id = "a2";
+  EXPECT_THAT(AlertIds(query), ElementsAre("a1", "a4"));
+  query = AlertQuery();
+  query.scope = Subtree("320831001");
+  EXPECT_THAT(AlertIds(query), ElementsAre("a2", "a1", "a4"));
+  query.kind = kHighRisk;
+  query.state = rehab::v1::ALERT_STATE_OPEN;
+  EXPECT_THAT(AlertIds(query), ElementsAre("a2", "a4"));
+  query.area_code_prefix = "320831001002";
+  EXPECT_THAT(AlertIds(query), ElementsAre("a2"));
+  query = AlertQuery();
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  query.patient_id = "p3";
+  EXPECT_THAT(AlertIds(query), ElementsAre("a4"));
+}
+
+TEST_F(FakeStoreContractTest, FailedWriteKeepsNoneOfTheNewTables) {
+  ASSERT_TRUE(Put(MakeContract("c0", "p2", "doc-b")).ok());
+  const int64_t before = LastSeq();
+  absl::Status status = store_.Write([](WriteTxn& txn) -> absl::Status {
+    rehab::v1::Contract c = MakeContract("c1", "p1", "doc-a");
+    RETURN_IF_ERROR(txn.PutContract(c));
+    rehab::v1::Visit v = MakeVisit("v1", "c1", "p1", 100);
+    RETURN_IF_ERROR(txn.PutVisit(v));
+    rehab::v1::FollowUp f;
+    f.set_id("p1");
+    f.set_patient_id("p1");
+    f.set_contract_id("c1");
+    f.set_due_date("2024-07-01");
+    RETURN_IF_ERROR(txn.PutFollowUp(f));
+    rehab::v1::Alert a;
+    a.set_id("a1");
+    a.set_patient_id("p1");
+    a.set_kind(rehab::v1::ALERT_KIND_HIGH_RISK_VISIT);
+    a.set_source_id("v1");
+    RETURN_IF_ERROR(txn.PutAlert(a));
+    return absl::AbortedError("changed my mind");
+  });
+  ASSERT_EQ(status.code(), absl::StatusCode::kAborted);
+
+  EXPECT_EQ(LastSeq(), before);
+  EXPECT_THAT(PatientIds(QueryOf(DoctorScope("doc-a"))), IsEmpty());
+  ASSERT_TRUE(
+      store_
+          .Read([](ReadTxn& txn) -> absl::Status {
+            ASSIGN_OR_RETURN(auto c, txn.GetContract("c1"));
+            EXPECT_FALSE(c.has_value());
+            ASSIGN_OR_RETURN(auto active, txn.GetActiveContract("p1"));
+            EXPECT_FALSE(active.has_value());
+            ASSIGN_OR_RETURN(auto v, txn.GetVisit("v1"));
+            EXPECT_FALSE(v.has_value());
+            ASSIGN_OR_RETURN(auto f, txn.GetFollowUp("p1"));
+            EXPECT_FALSE(f.has_value());
+            ASSIGN_OR_RETURN(
+                auto a,
+                txn.FindAlert(rehab::v1::ALERT_KIND_HIGH_RISK_VISIT, "v1", ""));
+            EXPECT_FALSE(a.has_value());
+            return absl::OkStatus();
+          })
+          .ok());
+  // The ids are free again.
+  EXPECT_TRUE(Put(MakeContract("c1", "p1", "doc-a")).ok());
+  EXPECT_TRUE(Put(MakeVisit("v1", "c1", "p1", 100)).ok());
+
+  // A failed savepoint drops its visit and the supersession it made.
+  absl::Status inner;
+  ASSERT_TRUE(store_
+                  .Write([&](WriteTxn& txn) -> absl::Status {
+                    inner = txn.Nested([](WriteTxn& t) -> absl::Status {
+                      rehab::v1::Visit amend = MakeVisit("v2", "c1", "p1", 100);
+                      amend.set_amends_id("v1");
+                      RETURN_IF_ERROR(t.PutVisit(amend));
+                      return absl::InvalidArgumentError("bad item");
+                    });
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(inner.code(), absl::StatusCode::kInvalidArgument);
+  VisitQuery query;
+  query.scope = ScopeOf(PatientScope::Kind::kAll);
+  EXPECT_THAT(VisitIds(query), ElementsAre("v1"));
+  EXPECT_EQ(Contract("c1")->fulfilment().visits_delivered(), 1);
+}
+
+TEST_F(FakeStoreContractTest, HandOverRemovesFromTheOldDoctorAndResends) {
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-a", "team-1")).ok());
+  ASSERT_TRUE(Enroll("e1", "p1").ok());
+  ASSERT_TRUE(Put(MakeVisit("v1", "c1", "p1", 100)).ok());
+  EXPECT_THAT(
+      DescribeFeed(Feed(DoctorScope("doc-a"))),
+      UnorderedElementsAre("upsert patients/p1", "upsert contracts/c1",
+                           "upsert enrollments/e1", "upsert visits/v1"));
+  const int64_t before = LastSeq();
+
+  // The contract passes to doc-b, outside team-1.
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-b")).ok());
+
+  EXPECT_THAT(
+      DescribeFeed(Feed(DoctorScope("doc-a"), before)),
+      UnorderedElementsAre("removed patients/p1", "removed contracts/c1",
+                           "removed enrollments/e1", "removed visits/v1"));
+  EXPECT_THAT(
+      DescribeFeed(Feed(DoctorScope("doc-c", "team-1"), before)),
+      UnorderedElementsAre("removed patients/p1", "removed contracts/c1",
+                           "removed enrollments/e1", "removed visits/v1"));
+  const std::vector<std::string> resent = {
+      "upsert patients/p1", "upsert contracts/c1", "upsert enrollments/e1",
+      "upsert visits/v1"};
+  EXPECT_THAT(DescribeFeed(Feed(DoctorScope("doc-b"), before)),
+              UnorderedElementsAreArray(resent));
+  // The area did not change: its devices get the records, not a removal.
+  EXPECT_THAT(DescribeFeed(Feed(Subtree("320831001"), before)),
+              UnorderedElementsAreArray(resent));
+
+  // Terminated: doc-b holds the patient no more.
+  const int64_t held = LastSeq();
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-b", "",
+                               rehab::v1::CONTRACT_STATUS_TERMINATED))
+                  .ok());
+  EXPECT_THAT(
+      DescribeFeed(Feed(DoctorScope("doc-b"), held)),
+      UnorderedElementsAre("removed patients/p1", "removed contracts/c1",
+                           "removed enrollments/e1", "removed visits/v1"));
+  EXPECT_THAT(PatientIds(QueryOf(DoctorScope("doc-b"))), IsEmpty());
+  // A change that keeps the holder moves nothing.
+  const int64_t ended = LastSeq();
+  ASSERT_TRUE(Put(MakeContract("c1", "p1", "doc-b", "",
+                               rehab::v1::CONTRACT_STATUS_TERMINATED))
+                  .ok());
+  EXPECT_THAT(DescribeFeed(Feed(ScopeOf(PatientScope::Kind::kAll), ended)),
+              ElementsAre("upsert contracts/c1"));
 }
 
 }  // namespace

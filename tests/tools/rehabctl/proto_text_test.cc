@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rehab/v1/contract.pb.h"
 #include "rehab/v1/directory.pb.h"
 #include "rehab/v1/patient.pb.h"
 
@@ -73,6 +74,30 @@ TEST(SetFieldsTest, FlattensNestedMessagesInFieldOrder) {
   EXPECT_EQ(fields[1], (std::pair<std::string, std::string>{"phone", "1"}));
   EXPECT_EQ(fields[2],
             (std::pair<std::string, std::string>{"guardian.name", "Li"}));
+}
+
+TEST(SetFieldsTest, FlattensRepeatedMessagesByIndexKeepingChinese) {
+  rehab::v1::Contract contract;
+  contract.set_patient_id("p1");
+  rehab::v1::ContractItem* first = contract.add_items();
+  first->set_code("basic_care");
+  first->set_name("基本医疗");
+  rehab::v1::ContractItem* second = contract.add_items();
+  second->set_code("home_visit");
+  second->set_visits_per_year(4);
+
+  std::vector<std::pair<std::string, std::string>> fields = SetFields(contract);
+
+  using Field = std::pair<std::string, std::string>;
+  EXPECT_THAT(fields,
+              ::testing::ElementsAre(Field{"patient_id", "p1"},
+                                     Field{"items[0].code", "basic_care"},
+                                     Field{"items[0].name", "基本医疗"},
+                                     Field{"items[1].code", "home_visit"},
+                                     Field{"items[1].visits_per_year", "4"}));
+  EXPECT_EQ(FieldText(contract, "items"),
+            "code: \"basic_care\" name: \"基本医疗\",code: \"home_visit\" "
+            "visits_per_year: 4");
 }
 
 TEST(ToJsonTest, UsesTheProtoFieldNamesOnOneLine) {

@@ -50,13 +50,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "rehab/client/client_options.h"
 #include "rehab/client/session.h"
 #include "rehab/client/sync.h"
 #include "rehab/v1/admin.pb.h"
 #include "rehab/v1/auth.pb.h"
+#include "rehab/v1/contract.pb.h"
 #include "rehab/v1/directory.pb.h"
 #include "rehab/v1/patient.pb.h"
+#include "rehab/v1/report.pb.h"
 #include "rehab/v1/sync.pb.h"
 
 namespace rehab::client {
@@ -73,7 +76,7 @@ class Client final {
   // first call), so a server that is down is reported by the calls, as
   // UNAVAILABLE, not here. INVALID_ARGUMENT for unusable options: an empty
   // target, a non-positive deadline, a client certificate without its key
-  // (or the other way round).
+  // (or the other way round), a time zone that does not load.
   static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
 
   // A client over `stub`. Applications call Create(); this constructor is
@@ -161,6 +164,39 @@ class Client final {
   absl::StatusOr<rehab::v1::ListEnrollmentsResponse> ListEnrollments(
       const rehab::v1::ListEnrollmentsRequest& request);
 
+  // --- ContractService -----------------------------------------------------
+
+  // Creates are idempotent by id (give the record an id before the first
+  // attempt); RenewContract by `new_id`. A second ACTIVE contract of a
+  // patient is FAILED_PRECONDITION (reason CONTRACT_ALREADY_ACTIVE).
+  absl::StatusOr<rehab::v1::Contract> CreateContract(
+      const rehab::v1::CreateContractRequest& request);
+  absl::StatusOr<rehab::v1::Contract> GetContract(
+      const rehab::v1::GetContractRequest& request);
+  absl::StatusOr<rehab::v1::ListContractsResponse> ListContracts(
+      const rehab::v1::ListContractsRequest& request);
+  // Online only (a lifecycle change): the new contract; the old one becomes
+  // RENEWED. A stale `version` is ABORTED.
+  absl::StatusOr<rehab::v1::Contract> RenewContract(
+      const rehab::v1::RenewContractRequest& request);
+  absl::StatusOr<rehab::v1::Contract> TerminateContract(
+      const rehab::v1::TerminateContractRequest& request);
+  // A visit recorded online; a phone records them offline with
+  // Create(rehab::v1::Visit) instead.
+  absl::StatusOr<rehab::v1::Visit> CreateVisit(
+      const rehab::v1::CreateVisitRequest& request);
+  absl::StatusOr<rehab::v1::ListVisitsResponse> ListVisits(
+      const rehab::v1::ListVisitsRequest& request);
+  absl::StatusOr<rehab::v1::ListDueFollowUpsResponse> ListDueFollowUps(
+      const rehab::v1::ListDueFollowUpsRequest& request);
+
+  // --- ReportService -------------------------------------------------------
+
+  absl::StatusOr<rehab::v1::ListAlertsResponse> ListAlerts(
+      const rehab::v1::ListAlertsRequest& request);
+  absl::StatusOr<rehab::v1::Alert> AcknowledgeAlert(
+      const rehab::v1::AcknowledgeAlertRequest& request);
+
   // --- AdminService --------------------------------------------------------
 
   absl::StatusOr<rehab::v1::ListAuditEventsResponse> ListAuditEvents(
@@ -182,6 +218,19 @@ class Client final {
   // first login on this device's database.
   absl::StatusOr<std::string> Create(rehab::v1::Patient patient);
   absl::StatusOr<std::string> Create(rehab::v1::Enrollment enrollment);
+  // A contract signed on the device (contracts are created from a device
+  // but changed only online: RenewContract, TerminateContract). The
+  // server-set fields (status, fulfilment ...) come with the next sync.
+  // ClientOptions::device_id fills an empty device_id.
+  absl::StatusOr<std::string> Create(rehab::v1::Contract contract);
+  // A visit: a fact, pushed once as a create and never edited (a correction
+  // is a new visit with `amends_id`, a cancellation one with `voids_id`).
+  // Filled in here when empty: contract_id with the patient's ACTIVE
+  // contract in the local cache (INVALID_ARGUMENT "visit.contract_id" when
+  // there is none), patient_id from the cached contract (the server sets it
+  // from the contract either way), device_id from ClientOptions, and
+  // device_time from the device clock. ListLocalVisits shows it at once.
+  absl::StatusOr<std::string> Create(rehab::v1::Visit visit);
   // An edit of a cached patient: `patient.version()` is the version the edit
   // started from (the server answers CONFLICT when it has moved on); 0 for
   // a patient created on this device and not yet synced.
@@ -220,6 +269,37 @@ class Client final {
   absl::StatusOr<std::vector<rehab::v1::Enrollment>> ListLocalEnrollments(
       const std::string& patient_id);
 
+  // Contracts: the cached one with this id.
+  absl::StatusOr<std::optional<rehab::v1::Contract>> GetLocalContract(
+      const std::string& id);
+  // The patient's contracts (every cached contract when `patient_id` is
+  // empty), the latest start first, then by id.
+  absl::StatusOr<std::vector<rehab::v1::Contract>> ListLocalContracts(
+      const std::string& patient_id);
+  // The patient's visits, the latest start first (then the latest made),
+  // visits queued here included. Left out: visits amended or voided (by the
+  // server, or by a visit queued here) and the voids themselves.
+  absl::StatusOr<std::vector<rehab::v1::Visit>> ListLocalVisits(
+      const std::string& patient_id);
+  // Due follow-ups (see LocalFollowUpQuery). The server's `overdue` is as
+  // of when it was read, so overdue, days_overdue, missed_visits and
+  // lost_to_follow_up are worked out again here from due_date and
+  // interval_days as of the device's today. A due date that does not
+  // parse is left out. INVALID_ARGUMENT for negative numbers in `query`.
+  absl::StatusOr<std::vector<rehab::v1::FollowUp>> ListLocalDueFollowUps(
+      const LocalFollowUpQuery& query);
+  // The patient's follow-up (worked out again as above), nullopt when the
+  // cache holds none (no ACTIVE contract in the account's scope).
+  absl::StatusOr<std::optional<rehab::v1::FollowUp>> GetLocalFollowUp(
+      const std::string& patient_id);
+  // Alerts that reached this device through the feed (the patient's
+  // contracted doctor's, a supervisor's area's).
+  absl::StatusOr<std::vector<rehab::v1::Alert>> ListLocalAlerts(
+      const LocalAlertQuery& query);
+  // The county's date today by the device clock (ClientOptions::time_zone
+  // and ::clock).
+  absl::StatusOr<std::string> LocalToday() const;
+
   // --- The outbox ------------------------------------------------------------
   // Mutations queued and not yet answered by the server.
   absl::StatusOr<int64_t> PendingCount();
@@ -238,6 +318,9 @@ class Client final {
   // opened (local_db_status_ says why).
   std::unique_ptr<internal::SyncEngine> sync_;
   absl::Status local_db_status_;
+  // ClientOptions::time_zone loaded; zone_status_ says why not.
+  absl::TimeZone zone_;
+  absl::Status zone_status_;
 };
 
 }  // namespace rehab::client

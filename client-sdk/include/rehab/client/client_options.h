@@ -60,9 +60,13 @@ struct ClientOptions {
   // cache of records in the account's scope. Created when absent. Empty:
   // online only (the offline methods fail FAILED_PRECONDITION).
   std::string local_db_path;
-  // The device clock (device_time of mutations, clock skew). Empty: the
-  // system clock.
+  // The device clock (device_time of mutations, clock skew, "today" of the
+  // local follow-up queries). Empty: the system clock.
   std::function<absl::Time()> clock;
+  // The county's time zone (an IANA name), in which the server keeps every
+  // date (due dates, contract terms): what "today" is for the local
+  // follow-up queries. Client::Create refuses a name it cannot load.
+  std::string time_zone = "Asia/Shanghai";
   RetryPolicy retry;
   // Mutations per Push (at most the server's 500); halved on
   // RESOURCE_EXHAUSTED.

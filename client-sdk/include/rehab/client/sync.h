@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "rehab/v1/report.pb.h"
 #include "rehab/v1/sync.pb.h"
 
 namespace rehab::client {
@@ -77,6 +78,32 @@ struct ParkedMutation {
 struct LocalPatientQuery {
   std::string name_prefix;  // empty: any
   std::string area_id;      // empty: any
+  int32_t limit = 100;
+  int32_t offset = 0;
+};
+
+// Filters of Client::ListLocalDueFollowUps. A follow-up is listed when it
+// is overdue, or due on or before the device's today + `within_days`;
+// "today" is the county's (ClientOptions::time_zone) by the device clock
+// (ClientOptions::clock). The list comes most urgent first: longest
+// overdue, then earliest due, then patient id.
+struct LocalFollowUpQuery {
+  int32_t within_days = 14;  // must not be negative
+  std::string doctor_id;     // empty: any (a team's phone holds its team's)
+  bool lost_only = false;    // only patients lost to follow-up
+  // Missed visits in a row that count a patient lost to follow-up here,
+  // offline (the national rule). The server applies the county's rule
+  // and its flag is kept: a follow-up is lost when the server said so or
+  // when this many visits were missed since.
+  int32_t missed_visits_lost = 3;
+  int32_t limit = 100;
+  int32_t offset = 0;
+};
+
+// Filters of Client::ListLocalAlerts; alerts come newest first.
+struct LocalAlertQuery {
+  rehab::v1::AlertState state = rehab::v1::ALERT_STATE_UNSPECIFIED;  // any
+  std::string patient_id;  // empty: any
   int32_t limit = 100;
   int32_t offset = 0;
 };
