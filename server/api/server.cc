@@ -243,8 +243,9 @@ absl::Status RehabServer::Init() {
                                         sync_collections_.get(), options_.sync);
 
   if (options_.seed_demo) {
-    ASSIGN_OR_RETURN(demo_summary_, SeedDemoCounty(store_.get(), hasher_.get(),
-                                                   clock_, zone_));
+    ASSIGN_OR_RETURN(demo_summary_,
+                     SeedDemoCounty(store_.get(), contracts_.get(),
+                                    hasher_.get(), clock_, zone_));
   }
 
   ExecutorOptions executor_options;

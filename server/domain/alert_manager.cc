@@ -10,6 +10,7 @@
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
 #include "server/domain/access_policy.h"
+#include "server/domain/list_filters.h"
 #include "server/domain/page_token.h"
 #include "server/domain/resource.h"
 #include "server/domain/validation.h"
@@ -82,16 +83,9 @@ absl::StatusOr<rehab::v1::ListAlertsResponse> AlertManager::ListAlerts(
   AlertQuery query;
   ASSIGN_OR_RETURN(const std::string token,
                    DecodePageToken(kListAlerts, request.page_token()));
-  if (!token.empty()) {
-    const size_t space = token.find(' ');
-    int64_t micros = 0;
-    if (space == std::string::npos ||
-        !absl::SimpleAtoi(token.substr(0, space), &micros)) {
-      return InvalidArgumentError("page_token", "malformed");
-    }
-    query.before_create_time = FromUnixMicros(micros);
-    query.before_id = token.substr(space + 1);
-  }
+  ASSIGN_OR_RETURN(const TimeIdKey before, ParseTimeIdKey(token));
+  query.before_create_time = before.time;
+  query.before_id = before.id;
   query.scope = AccessPolicy::PatientScopeFor(caller);
   query.patient_id = CanonicalizeUuid(request.patient_id());
   query.doctor_id = CanonicalizeUuid(request.doctor_id());
@@ -101,22 +95,15 @@ absl::StatusOr<rehab::v1::ListAlertsResponse> AlertManager::ListAlerts(
   if (audit_patient_id != nullptr) *audit_patient_id = query.patient_id;
   std::vector<Alert> rows;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
-    if (!request.area_id().empty()) {
-      ASSIGN_OR_RETURN(std::optional<rehab::v1::Area> area,
-                       txn.GetArea(CanonicalizeUuid(request.area_id())));
-      if (!area.has_value()) {
-        return InvalidArgumentError("area_id", "names no stored area");
-      }
-      query.area_code_prefix = area->code();
-    }
+    ASSIGN_OR_RETURN(query.area_code_prefix,
+                     AreaCodeFilter(txn, request.area_id()));
     ASSIGN_OR_RETURN(rows, txn.ListAlerts(query));
     return absl::OkStatus();
   }));
   rehab::v1::ListAlertsResponse response;
   response.set_next_page_token(
       TrimPage(rows, page_size, kListAlerts, [](const Alert& a) {
-        return absl::StrCat(rehab::ToUnixMicros(FromProto(a.create_time())), " ",
-                            a.id());
+        return FormatTimeIdKey(FromProto(a.create_time()), a.id());
       }));
   for (Alert& alert : rows) *response.add_alerts() = std::move(alert);
   return response;

@@ -12,6 +12,7 @@
 #include "server/domain/access_policy.h"
 #include "server/domain/alert_manager.h"
 #include "server/domain/contract_validation.h"
+#include "server/domain/list_filters.h"
 #include "server/domain/page_token.h"
 #include "server/domain/patient_manager.h"
 #include "server/domain/resource.h"
@@ -357,14 +358,8 @@ absl::StatusOr<rehab::v1::ListContractsResponse> ContractManager::ListContracts(
 
   std::vector<Contract> rows;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
-    if (!request.area_id().empty()) {
-      ASSIGN_OR_RETURN(std::optional<rehab::v1::Area> area,
-                       txn.GetArea(CanonicalizeUuid(request.area_id())));
-      if (!area.has_value()) {
-        return InvalidArgumentError("area_id", "names no stored area");
-      }
-      query.area_code_prefix = area->code();
-    }
+    ASSIGN_OR_RETURN(query.area_code_prefix,
+                     AreaCodeFilter(txn, request.area_id()));
     for (;;) {
       ASSIGN_OR_RETURN(std::vector<Contract> batch, txn.ListContracts(query));
       const bool more = static_cast<int32_t>(batch.size()) == query.limit;
@@ -860,16 +855,9 @@ absl::StatusOr<rehab::v1::ListVisitsResponse> ContractManager::ListVisits(
   VisitQuery query;
   ASSIGN_OR_RETURN(const std::string token,
                    DecodePageToken(kListVisits, request.page_token()));
-  if (!token.empty()) {
-    const size_t space = token.find(' ');
-    int64_t micros = 0;
-    if (space == std::string::npos ||
-        !absl::SimpleAtoi(token.substr(0, space), &micros)) {
-      return InvalidArgumentError("page_token", "malformed");
-    }
-    query.after_start_time = FromUnixMicros(micros);
-    query.after_id = token.substr(space + 1);
-  }
+  ASSIGN_OR_RETURN(const TimeIdKey after, ParseTimeIdKey(token));
+  query.after_start_time = after.time;
+  query.after_id = after.id;
   query.scope = AccessPolicy::PatientScopeFor(caller);
   query.patient_id = CanonicalizeUuid(request.patient_id());
   query.contract_id = CanonicalizeUuid(request.contract_id());
@@ -883,12 +871,10 @@ absl::StatusOr<rehab::v1::ListVisitsResponse> ContractManager::ListVisits(
   std::vector<Visit> rows;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
     if (!query.patient_id.empty()) {
-      ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(
-                                         txn, caller, query.patient_id));
-      if (!visible) return absl::OkStatus();
-      query.scope = PatientScope();
-      query.scope.kind = PatientScope::Kind::kPatients;
-      query.scope.patient_ids = {query.patient_id};
+      ASSIGN_OR_RETURN(std::optional<PatientScope> one,
+                       ScopeOfOnePatient(txn, caller, query.patient_id));
+      if (!one.has_value()) return absl::OkStatus();
+      query.scope = *std::move(one);
     }
     ASSIGN_OR_RETURN(rows, txn.ListVisits(query));
     return absl::OkStatus();
@@ -896,8 +882,7 @@ absl::StatusOr<rehab::v1::ListVisitsResponse> ContractManager::ListVisits(
   rehab::v1::ListVisitsResponse response;
   response.set_next_page_token(
       TrimPage(rows, page_size, kListVisits, [](const Visit& v) {
-        return absl::StrCat(rehab::ToUnixMicros(FromProto(v.start_time())), " ",
-                            v.id());
+        return FormatTimeIdKey(FromProto(v.start_time()), v.id());
       }));
   for (Visit& visit : rows) *response.add_visits() = std::move(visit);
   return response;
@@ -960,14 +945,8 @@ ContractManager::ListDueFollowUps(
       request.lost_only() ? std::max(page_size + 1, 200) : page_size + 1;
   std::vector<FollowUp> rows;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
-    if (!request.area_id().empty()) {
-      ASSIGN_OR_RETURN(std::optional<rehab::v1::Area> area,
-                       txn.GetArea(CanonicalizeUuid(request.area_id())));
-      if (!area.has_value()) {
-        return InvalidArgumentError("area_id", "names no stored area");
-      }
-      query.area_code_prefix = area->code();
-    }
+    ASSIGN_OR_RETURN(query.area_code_prefix,
+                     AreaCodeFilter(txn, request.area_id()));
     for (;;) {
       ASSIGN_OR_RETURN(std::vector<FollowUp> batch, txn.ListFollowUps(query));
       const bool more = static_cast<int32_t>(batch.size()) == query.limit;

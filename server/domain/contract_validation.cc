@@ -30,19 +30,6 @@ constexpr int kMaxInjectionDays = 84;
 constexpr int kDaysPerWeek = 7;
 const absl::Duration kMaxVisitLength = absl::Hours(24);
 
-std::string AtMost(size_t limit) {
-  return absl::StrCat("at most ", limit, " bytes");
-}
-
-bool IsBlank(const std::string& text) {
-  return absl::StripAsciiWhitespace(text).empty();
-}
-
-void CheckSize(const std::string& value, size_t limit, const std::string& field,
-               FieldViolations& v) {
-  if (value.size() > limit) v.Add(field, AtMost(limit));
-}
-
 void CheckRequiredText(const std::string& value, size_t limit,
                        const std::string& field, FieldViolations& v) {
   if (IsBlank(value)) {

@@ -1,6 +1,7 @@
 #include "server/domain/demo_county.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -14,6 +15,7 @@
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
 #include "server/domain/caller.h"
+#include "server/domain/follow_up_rules.h"
 #include "server/domain/resource.h"
 #include "server/domain/validation.h"
 
@@ -22,6 +24,8 @@ namespace {
 
 using rehab::v1::Account;
 using rehab::v1::Area;
+using rehab::v1::Contract;
+using rehab::v1::ContractItem;
 using rehab::v1::DisabilityCategory;
 using rehab::v1::Enrollment;
 using rehab::v1::Facility;
@@ -30,6 +34,9 @@ using rehab::v1::Practitioner;
 using rehab::v1::PractitionerKind;
 using rehab::v1::Program;
 using rehab::v1::Role;
+using rehab::v1::Visit;
+using rehab::v1::VisitClass;
+using rehab::v1::VisitMode;
 
 // Namespaces of the deterministic record ids.
 constexpr char kAreaIds[] = "rehab.demo.area";
@@ -38,11 +45,15 @@ constexpr char kPractitionerIds[] = "rehab.demo.practitioner";
 constexpr char kPatientIds[] = "rehab.demo.patient";
 constexpr char kEnrollmentIds[] = "rehab.demo.enrollment";
 constexpr char kAccountIds[] = "rehab.demo.account";
+constexpr char kContractIds[] = "rehab.demo.contract";
+constexpr char kVisitIds[] = "rehab.demo.visit";
 
 // Separate streams, so that a change to the directory does not reshuffle
 // every patient.
 constexpr uint32_t kDirectorySeed = 320831;
 constexpr uint32_t kPatientSeed = 20160101;
+// The first of the contracts' streams, one a contract.
+constexpr uint32_t kServiceSeed = 20250101;
 
 constexpr char kCountyName[] = "澄湖县";
 // The demo patient account's patient and their ward, a son.
@@ -188,11 +199,26 @@ std::string GivenName(Random& random, bool male, bool child) {
   return given;
 }
 
+// The family doctors at the health center of township `t` of `towns`.
+int FamilyDoctorsIn(int t, int towns) {
+  return kFamilyDoctors / towns + (t < kFamilyDoctors % towns);
+}
+
+// Teams of three or four doctors; village j of a township is served by
+// team j modulo their number.
+int FamilyTeamsIn(int t, int towns) { return FamilyDoctorsIn(t, towns) / 3; }
+
+std::string FamilyTeamName(const Area& township, int team) {
+  return absl::StrCat(township.name(), "家庭医生第", team + 1, "团队");
+}
+
 // The directory as built in memory, before it is stored.
 struct Village {
   Area area;
   Facility station;
   int township = 0;
+  // The family-doctor team of the township's health center serving it.
+  std::string family_team;
 };
 
 struct Township {
@@ -243,6 +269,7 @@ Directory BuildDirectory() {
                           rehab::v1::FACILITY_TYPE_REHAB_CENTER, d.county);
 
   constexpr int kStems = sizeof(kVillageStems) / sizeof(kVillageStems[0]);
+  constexpr int kTowns = sizeof(kTownships) / sizeof(kTownships[0]);
   int t = 0;
   for (const TownshipSpec& spec : kTownships) {
     Township town;
@@ -271,6 +298,7 @@ Directory BuildDirectory() {
       v.station = MakeFacility(absl::StrCat("station-", vcode),
                                absl::StrCat(spec.name, v.area.name(), "康复站"),
                                rehab::v1::FACILITY_TYPE_REHAB_STATION, v.area);
+      v.family_team = FamilyTeamName(town.area, j % FamilyTeamsIn(t, kTowns));
       d.villages.push_back(std::move(v));
     }
     d.townships.push_back(std::move(town));
@@ -285,15 +313,14 @@ Directory BuildDirectory() {
   const int towns = static_cast<int>(d.townships.size());
   for (int i = 0; i < towns; ++i) {
     const Township& town = d.townships[i];
-    const int doctors = kFamilyDoctors / towns + (i < kFamilyDoctors % towns);
-    const int teams = doctors / 3;
+    const int doctors = FamilyDoctorsIn(i, towns);
+    const int teams = FamilyTeamsIn(i, towns);
     for (int j = 0; j < doctors; ++j) {
       std::string name = person(random.Percent(60));
       if (i == 0 && j == 0) name = "王建国";
       Practitioner p = MakePractitioner(
           ++serial, std::move(name), rehab::v1::PRACTITIONER_KIND_FAMILY_DOCTOR,
-          town.health_center,
-          absl::StrCat(town.area.name(), "家庭医生第", j % teams + 1, "团队"));
+          town.health_center, FamilyTeamName(town.area, j % teams));
       if (i == 0 && j == 0) d.demo_doctor_id = p.id();
       d.practitioners.push_back(std::move(p));
     }
@@ -542,19 +569,22 @@ PatientPlan PlanPatients(const Directory& d, absl::CivilDay today) {
     plan.patients.push_back(std::move(planned));
   }
 
-  // Family-doctor contracts go to people with a rehab need.
+  // Family-doctor contracts go to people with a rehab need. Psychiatric
+  // patients are among them (the doctor does their follow-ups); their need
+  // is psychiatric rehabilitation, a precision-rehab service.
   std::vector<PlannedPatient*> with_need;
   for (PlannedPatient& planned : plan.patients) {
-    if (planned.cohort == Cohort::kChild || planned.cohort == Cohort::kOther) {
-      with_need.push_back(&planned);
-    }
+    if (planned.cohort != Cohort::kCataract) with_need.push_back(&planned);
   }
   const std::vector<bool> contracted = SelectExactly(
       kFamilyDoctorPatients, static_cast<int>(with_need.size()), random);
   for (size_t i = 0; i < with_need.size(); ++i) {
-    if (contracted[i]) {
-      with_need[i]->programs.push_back(rehab::v1::PROGRAM_FAMILY_DOCTOR);
+    if (!contracted[i]) continue;
+    std::vector<Program>& programs = with_need[i]->programs;
+    if (with_need[i]->cohort == Cohort::kPsychiatric) {
+      programs.push_back(rehab::v1::PROGRAM_PRECISION_REHAB);
     }
+    programs.push_back(rehab::v1::PROGRAM_FAMILY_DOCTOR);
   }
   return plan;
 }
@@ -634,6 +664,561 @@ std::vector<AccountSpec> DemoAccountSpecs(const Directory& d,
 
 std::string AccountId(const AccountSpec& spec) {
   return NameUuid(kAccountIds, spec.shown.username);
+}
+
+// --- Contracts and visits ---------------------------------------------------
+
+// How a contract has been served over the elapsed part of its term.
+enum class Service {
+  kOnTime,       // every visit by its due date
+  kBehind,       // served at first, no visit for months since
+  kNeverServed,  // signed but never served (签而不约)
+  kIrregular,    // visits late, fewer than the package asks
+};
+constexpr Service kServices[] = {Service::kOnTime, Service::kBehind,
+                                 Service::kNeverServed, Service::kIrregular};
+constexpr int kServiceWeights[] = {75, 12, 6, 7};  // percent
+
+// Days of a term that had passed at least, by service: a contract left
+// unserved is a month old at least, one served and then dropped five months.
+int MinimumDaysElapsed(Service service) {
+  switch (service) {
+    case Service::kBehind:
+      return 150;
+    case Service::kNeverServed:
+      return 30;
+    case Service::kOnTime:
+    case Service::kIrregular:
+      break;
+  }
+  return 14;
+}
+
+struct ItemSpec {
+  const char* code;
+  const char* name;
+};
+constexpr ItemSpec kBasicCare = {"basic_medical_care", "基本医疗服务"};
+constexpr ItemSpec kPublicHealthFollowUp = {"public_health_follow_up",
+                                            "公共卫生随访"};
+constexpr ItemSpec kPsychiatricFollowUp = {"psychiatric_follow_up",
+                                           "严重精神障碍患者随访管理"};
+constexpr ItemSpec kMedicationGuidance = {"medication_guidance", "用药指导"};
+constexpr ItemSpec kHealthCheck = {"annual_health_check", "年度健康体检"};
+constexpr ItemSpec kHomeVisit = {"home_visit", "上门服务"};
+constexpr ItemSpec kRehabGuidance = {"rehab_guidance", "康复指导"};
+
+void AddItem(Contract& contract, const ItemSpec& spec, int visits_per_year) {
+  ContractItem* item = contract.add_items();
+  item->set_code(spec.code);
+  item->set_name(spec.name);
+  item->set_visits_per_year(visits_per_year);
+}
+
+bool HasItem(const Contract& contract, const ItemSpec& spec) {
+  for (const ContractItem& item : contract.items()) {
+    if (item.code() == spec.code) return true;
+  }
+  return false;
+}
+
+// Antipsychotics at usual maintenance doses, and drugs given beside them.
+struct OralDrug {
+  const char* name;
+  double morning_mg, noon_mg, evening_mg;
+};
+constexpr OralDrug kAntipsychotics[] = {
+    {"利培酮片", 1, 0, 2},       {"利培酮片", 2, 0, 2},
+    {"奥氮平片", 0, 0, 10},      {"奥氮平片", 5, 0, 10},
+    {"阿立哌唑片", 10, 0, 0},    {"阿立哌唑片", 10, 0, 5},
+    {"氯氮平片", 50, 0, 100},    {"氯氮平片", 100, 0, 150},
+    {"喹硫平片", 100, 0, 200},   {"帕利哌酮缓释片", 6, 0, 0},
+    {"氨磺必利片", 200, 0, 200}, {"齐拉西酮胶囊", 40, 0, 40},
+};
+constexpr int kAntipsychoticWeights[] = {14, 10, 14, 6, 12, 4,
+                                         8,  4,  8,  8, 4,  4};
+constexpr OralDrug kAdjuncts[] = {
+    {"丙戊酸钠缓释片", 500, 0, 500},  // mood stabiliser
+    {"碳酸锂缓释片", 300, 0, 600},    // mood stabiliser
+    {"盐酸苯海索片", 2, 0, 2},        // against extrapyramidal effects
+};
+struct Injection {
+  const char* name;
+  int interval_days;
+  double dose_mg;
+};
+constexpr Injection kInjections[] = {
+    {"棕榈酸帕利哌酮注射液", 28, 150},
+    {"棕榈酸帕利哌酮注射液", 28, 100},
+    {"氟哌啶醇癸酸酯注射液", 28, 50},
+    {"癸氟奋乃静注射液", 14, 25},
+};
+
+// What stays the same over a psychiatric patient's visits.
+struct PsychiatricCourse {
+  int course = 0;  // a row of kClassWeights
+  bool unmedicated = false;
+  std::vector<OralDrug> drugs;
+  const Injection* injection = nullptr;
+  std::optional<absl::CivilDay> last_discharge;
+};
+
+// Patients mostly stable, some fluctuating, a few relapsing.
+constexpr int kCourseWeights[] = {65, 28, 7};
+// Severities, and the weights of the one drawn at each visit, per course.
+constexpr int kStable = 0, kBasicallyStable = 1, kUnstable = 2;
+constexpr int kClassWeights[][3] = {{88, 10, 2}, {55, 35, 10}, {30, 40, 30}};
+constexpr VisitClass kClassOfSeverity[] = {
+    rehab::v1::VISIT_CLASS_STABLE, rehab::v1::VISIT_CLASS_BASICALLY_STABLE,
+    rehab::v1::VISIT_CLASS_UNSTABLE};
+
+PsychiatricCourse DrawCourse(absl::CivilDay start, Random& random) {
+  PsychiatricCourse c;
+  c.course = random.Weighted(kCourseWeights);
+  c.unmedicated = c.course == 0 && random.Percent(4);
+  if (!c.unmedicated) {
+    if (random.Percent(8)) {
+      c.injection = &random.Pick(kInjections);
+      if (random.Percent(40)) c.drugs.push_back(kAdjuncts[2]);
+    } else {
+      c.drugs.push_back(
+          kAntipsychotics[random.Weighted(kAntipsychoticWeights)]);
+      static constexpr int kAdjunctWeights[] = {75, 8, 7, 10};
+      const int adjunct = random.Weighted(kAdjunctWeights);
+      if (adjunct > 0) c.drugs.push_back(kAdjuncts[adjunct - 1]);
+    }
+  }
+  if (random.Percent(35)) {
+    c.last_discharge = start - 30 - random.Below(3 * kYear);
+  }
+  return c;
+}
+
+template <typename T, size_t N>
+T WeightedPick(Random& random, const T (&items)[N], const int (&weights)[N]) {
+  return items[random.Weighted(weights)];
+}
+
+// `k` distinct items of `items`, in their order there.
+template <typename T, size_t N>
+std::vector<T> Distinct(Random& random, const T (&items)[N], int k) {
+  std::vector<int> order;
+  for (size_t i = 0; i < N; ++i) order.push_back(static_cast<int>(i));
+  random.Shuffle(order);
+  order.resize(std::min<size_t>(k, N));
+  std::sort(order.begin(), order.end());
+  std::vector<T> chosen;
+  for (int i : order) chosen.push_back(items[i]);
+  return chosen;
+}
+
+// Fills the national follow-up form of a visit on `day` from the patient's
+// course; returns what the schedule takes from it.
+ScheduleVisit FillForm(Visit& v, const PsychiatricCourse& c, absl::CivilDay day,
+                       Random& random) {
+  using rehab::v1::Symptom;
+  const int severity = random.Weighted(kClassWeights[c.course]);
+  int risk = 0;
+  if (severity == kBasicallyStable) {
+    static constexpr int kRiskWeights[] = {20, 50, 30};  // 0, 1, 2
+    risk = random.Weighted(kRiskWeights);
+  } else if (severity == kUnstable) {
+    static constexpr int kRiskWeights[] = {60, 30, 10};  // 3, 4, 5
+    risk = 3 + random.Weighted(kRiskWeights);
+  }
+  v.set_risk_level(risk);
+  v.set_visit_class(kClassOfSeverity[severity]);
+
+  static constexpr Symptom kResidual[] = {
+      rehab::v1::SYMPTOM_WITHDRAWAL,
+      rehab::v1::SYMPTOM_TALKING_OR_LAUGHING_TO_SELF,
+      rehab::v1::SYMPTOM_COMMUNICATION_DIFFICULTY};
+  static constexpr Symptom kActive[] = {
+      rehab::v1::SYMPTOM_HALLUCINATIONS, rehab::v1::SYMPTOM_SUSPICION,
+      rehab::v1::SYMPTOM_MOOD_SWINGS,    rehab::v1::SYMPTOM_ODD_BEHAVIOUR,
+      rehab::v1::SYMPTOM_PESSIMISM,      rehab::v1::SYMPTOM_WITHDRAWAL};
+  static constexpr Symptom kAcute[] = {
+      rehab::v1::SYMPTOM_HALLUCINATIONS, rehab::v1::SYMPTOM_SUSPICION,
+      rehab::v1::SYMPTOM_MOOD_SWINGS,    rehab::v1::SYMPTOM_ODD_BEHAVIOUR,
+      rehab::v1::SYMPTOM_EXCITEMENT,     rehab::v1::SYMPTOM_HURTING_OR_SMASHING,
+      rehab::v1::SYMPTOM_WANDERING_OFF};
+  std::vector<Symptom> symptoms;
+  if (severity == kStable) {
+    if (random.Percent(25)) symptoms = Distinct(random, kResidual, 1);
+  } else if (severity == kBasicallyStable) {
+    symptoms = Distinct(random, kActive, 1 + random.Below(2));
+  } else {
+    symptoms = Distinct(random, kAcute, 2 + random.Below(3));
+  }
+  for (Symptom s : symptoms) v.add_symptoms(s);
+
+  static constexpr rehab::v1::Insight kInsights[] = {
+      rehab::v1::INSIGHT_COMPLETE, rehab::v1::INSIGHT_PARTIAL,
+      rehab::v1::INSIGHT_ABSENT};
+  static constexpr int kInsightWeights[][3] = {
+      {55, 45, 0}, {15, 70, 15}, {0, 40, 60}};
+  v.set_insight(WeightedPick(random, kInsights, kInsightWeights[severity]));
+  static constexpr rehab::v1::Rating kRatings[] = {
+      rehab::v1::RATING_GOOD, rehab::v1::RATING_FAIR, rehab::v1::RATING_POOR};
+  static constexpr int kBodyWeights[][3] = {
+      {75, 25, 0}, {25, 60, 15}, {0, 45, 55}};
+  static constexpr int kSocialWeights[][3] = {
+      {45, 50, 5}, {0, 60, 40}, {0, 20, 80}};
+  v.set_sleep(WeightedPick(random, kRatings, kBodyWeights[severity]));
+  v.set_appetite(WeightedPick(random, kRatings, kBodyWeights[severity]));
+  v.set_social_function(
+      WeightedPick(random, kRatings, kSocialWeights[severity]));
+
+  rehab::v1::DangerousBehaviour& danger = *v.mutable_dangerous_behaviour();
+  switch (risk) {
+    case 2:
+      if (random.Percent(50)) danger.set_minor_trouble(1);
+      break;
+    case 3:
+      danger.set_minor_trouble(1 + random.Below(2));
+      if (random.Percent(40)) danger.set_trouble(1);
+      break;
+    case 4:
+      danger.set_trouble(1);
+      if (random.Percent(30)) danger.set_self_harm(1);
+      if (random.Percent(10)) danger.set_suicide_attempt(1);
+      break;
+    case 5:
+      danger.set_trouble(1);
+      if (random.Percent(40)) danger.set_disaster(1);
+      break;
+    default:
+      break;
+  }
+  v.set_lock_status(rehab::v1::LOCK_STATUS_NONE);
+  if (c.last_discharge.has_value()) {
+    v.set_hospitalisation(rehab::v1::HOSPITALISATION_BEFORE);
+    v.set_last_discharge_date(FormatDate(*c.last_discharge));
+  } else {
+    v.set_hospitalisation(rehab::v1::HOSPITALISATION_NEVER);
+  }
+
+  if (c.unmedicated) {
+    v.set_adherence(rehab::v1::MEDICATION_ADHERENCE_NOT_NEEDED);
+    v.set_adverse_reaction(rehab::v1::ADVERSE_REACTION_NONE);
+  } else {
+    static constexpr rehab::v1::MedicationAdherence kAdherence[] = {
+        rehab::v1::MEDICATION_ADHERENCE_REGULAR,
+        rehab::v1::MEDICATION_ADHERENCE_INTERMITTENT,
+        rehab::v1::MEDICATION_ADHERENCE_NOT_TAKING};
+    static constexpr int kAdherenceWeights[][3] = {
+        {85, 13, 2}, {60, 30, 10}, {25, 40, 35}};
+    v.set_adherence(
+        WeightedPick(random, kAdherence, kAdherenceWeights[severity]));
+    static constexpr const char* kReactions[] = {"体重增加", "嗜睡", "静坐不能",
+                                                 "手抖",     "便秘", "口干"};
+    if (random.Percent(7)) {
+      v.set_adverse_reaction(rehab::v1::ADVERSE_REACTION_YES);
+      v.set_adverse_reaction_detail(random.Pick(kReactions));
+    } else {
+      v.set_adverse_reaction(rehab::v1::ADVERSE_REACTION_NONE);
+    }
+    for (const OralDrug& drug : c.drugs) {
+      rehab::v1::DrugDose& dose = *v.add_drugs();
+      dose.set_drug_name(drug.name);
+      dose.set_morning_mg(drug.morning_mg);
+      dose.set_noon_mg(drug.noon_mg);
+      dose.set_evening_mg(drug.evening_mg);
+    }
+    if (c.injection != nullptr) {
+      rehab::v1::LongActingInjection& lai = *v.mutable_long_acting_injection();
+      lai.set_drug_name(c.injection->name);
+      lai.set_interval_days(c.injection->interval_days);
+      lai.set_dose_mg(c.injection->dose_mg);
+    }
+  }
+  static constexpr rehab::v1::TreatmentEffect kEffects[] = {
+      rehab::v1::TREATMENT_EFFECT_CURED, rehab::v1::TREATMENT_EFFECT_IMPROVED,
+      rehab::v1::TREATMENT_EFFECT_UNCHANGED, rehab::v1::TREATMENT_EFFECT_WORSE};
+  static constexpr int kEffectWeights[][4] = {
+      {5, 70, 25, 0}, {0, 40, 50, 10}, {0, 0, 40, 60}};
+  v.set_treatment_effect(
+      WeightedPick(random, kEffects, kEffectWeights[severity]));
+
+  if (severity == kUnstable) {
+    rehab::v1::Referral& referral = *v.mutable_referral();
+    referral.set_referred(true);
+    referral.set_reason(absl::StrCat("危险性评估", risk, "级，病情不稳定"));
+    referral.set_to_facility(absl::StrCat(kCountyName, "第三人民医院精神科"));
+  }
+  if (severity == kStable) {
+    if (random.Percent(70))
+      v.add_rehab_measures(rehab::v1::REHAB_MEASURE_LIFE_SKILLS);
+    if (random.Percent(15))
+      v.add_rehab_measures(rehab::v1::REHAB_MEASURE_VOCATIONAL);
+    if (random.Percent(40))
+      v.add_rehab_measures(rehab::v1::REHAB_MEASURE_SOCIAL_SKILLS);
+  } else if (severity == kBasicallyStable && random.Percent(50)) {
+    v.add_rehab_measures(rehab::v1::REHAB_MEASURE_LIFE_SKILLS);
+  }
+
+  static constexpr const char* kNotes[] = {
+      "病情稳定，继续原方案治疗，按时服药", "病情基本稳定，两周后复查",
+      "病情不稳定，已告知家属加强看护，建议转诊"};
+  v.set_notes(kNotes[severity]);
+
+  ScheduleVisit schedule;
+  schedule.date = day;
+  schedule.visit_class = v.visit_class();
+  schedule.risk_level = risk;
+  // The doctor sets a date at every unstable visit, and at some others.
+  std::optional<absl::CivilDay> next;
+  if (severity == kUnstable) {
+    next = day + 7 + random.Below(7);
+  } else if (severity == kBasicallyStable) {
+    if (random.Percent(40)) next = day + 14;
+  } else if (random.Percent(15)) {
+    next = day + 60 + random.Below(30);
+  }
+  if (next.has_value()) {
+    v.set_next_visit_date(FormatDate(*next));
+    schedule.next_visit_date = next;
+  }
+  return schedule;
+}
+
+// A village's place on the map, spread over the county (about 33.0 N,
+// 119.0 E).
+void VillageCentre(int village, int villages, double& latitude,
+                   double& longitude) {
+  latitude = 32.86 + 0.30 * ((village * 37) % villages) / villages;
+  longitude = 118.82 + 0.40 * ((village * 59) % villages) / villages;
+}
+
+// The phone a doctor logs visits with.
+std::string PhoneOf(const Practitioner& doctor) {
+  return absl::StrCat("phone-", doctor.id().substr(0, 8));
+}
+
+struct PlannedContract {
+  Contract contract;
+  std::vector<Visit> visits;  // oldest first
+};
+
+// What planning a contract reads.
+struct ContractPlanInput {
+  const FollowUpRules* rules = nullptr;
+  absl::CivilDay today;
+  absl::TimeZone zone;
+};
+
+// One visit on `day` under `contract` (number `n` of it, from 1).
+Visit MakeVisit(const PlannedPatient& planned, const Contract& contract,
+                const std::vector<const Practitioner*>& team,
+                const Practitioner& doctor, double home_latitude,
+                double home_longitude, int n, absl::CivilDay day,
+                const ContractPlanInput& in, Random& random) {
+  const bool psychiatric = planned.cohort == Cohort::kPsychiatric;
+  Visit v;
+  v.set_id(NameUuid(kVisitIds, absl::StrCat(contract.id(), "/", n)));
+  v.set_contract_id(contract.id());
+  // Now and then a colleague of the team covers for the doctor.
+  const Practitioner& by =
+      random.Percent(12) ? *team[random.Below(static_cast<int>(team.size()))]
+                         : doctor;
+  v.set_doctor_id(by.id());
+  v.set_device_id(PhoneOf(by));
+
+  static constexpr VisitMode kModes[] = {rehab::v1::VISIT_MODE_HOME,
+                                         rehab::v1::VISIT_MODE_CLINIC,
+                                         rehab::v1::VISIT_MODE_PHONE};
+  static constexpr int kPsychiatricModeWeights[] = {52, 36, 12};
+  static constexpr int kModeWeights[] = {45, 45, 10};
+  const VisitMode mode =
+      psychiatric ? WeightedPick(random, kModes, kPsychiatricModeWeights)
+                  : WeightedPick(random, kModes, kModeWeights);
+  v.set_mode(mode);
+  const int family_share = planned.cohort == Cohort::kChild ? 100
+                           : psychiatric                    ? 45
+                                                            : 20;
+  v.set_informant(random.Percent(family_share) ? rehab::v1::INFORMANT_FAMILY
+                                               : rehab::v1::INFORMANT_PATIENT);
+
+  const absl::Time start = absl::FromCivil(
+      absl::CivilMinute(day.year(), day.month(), day.day(), 8 + random.Below(9),
+                        5 * random.Below(12)),
+      in.zone);
+  const int minutes = mode == rehab::v1::VISIT_MODE_HOME ? 20 + random.Below(31)
+                      : mode == rehab::v1::VISIT_MODE_CLINIC
+                          ? 10 + random.Below(21)
+                          : 5 + random.Below(11);
+  const absl::Time end = start + absl::Minutes(minutes);
+  *v.mutable_start_time() = ToProto(start);
+  *v.mutable_end_time() = ToProto(end);
+  *v.mutable_device_time() = ToProto(end + absl::Minutes(1 + random.Below(10)));
+  if (mode == rehab::v1::VISIT_MODE_HOME) {
+    rehab::v1::GeoPoint& at = *v.mutable_location();
+    at.set_latitude(home_latitude + (random.Below(21) - 10) * 1e-5);
+    at.set_longitude(home_longitude + (random.Below(21) - 10) * 1e-5);
+    at.set_accuracy_m(5 + random.Below(26));
+  }
+
+  const ItemSpec& follow_up =
+      psychiatric ? kPsychiatricFollowUp : kPublicHealthFollowUp;
+  v.add_items_delivered(follow_up.code);
+  if (mode == rehab::v1::VISIT_MODE_HOME && HasItem(contract, kHomeVisit)) {
+    v.add_items_delivered(kHomeVisit.code);
+  }
+  if (mode != rehab::v1::VISIT_MODE_PHONE &&
+      HasItem(contract, kRehabGuidance) && random.Percent(60)) {
+    v.add_items_delivered(kRehabGuidance.code);
+  }
+  if (n == 2 && mode == rehab::v1::VISIT_MODE_CLINIC &&
+      HasItem(contract, kHealthCheck)) {
+    v.add_items_delivered(kHealthCheck.code);
+  }
+  if (mode != rehab::v1::VISIT_MODE_PHONE && random.Percent(25)) {
+    v.add_items_delivered(kBasicCare.code);
+  }
+  if (!psychiatric) {
+    static constexpr const char* kAdvice[] = {
+        "指导居家康复训练", "评估肢体功能，调整训练计划",
+        "检查辅助器具使用情况", "健康宣教，注意防跌倒"};
+    static constexpr const char* kChildAdvice[] = {
+        "指导家长进行居家康复训练", "评估运动与语言发育，调整训练计划"};
+    if (planned.cohort == Cohort::kChild) {
+      v.set_notes(random.Pick(kChildAdvice));
+    } else {
+      v.set_notes(absl::StrCat("血压", 110 + random.Below(40), "/",
+                               70 + random.Below(20), "mmHg，",
+                               random.Pick(kAdvice)));
+    }
+  }
+  return v;
+}
+
+// The contract of `planned` with a doctor of the team serving their
+// village, and its visits over the elapsed part of the term, drawn from
+// `random` as `service` has them and dated by the schedule the rules give.
+PlannedContract PlanContract(const PlannedPatient& planned,
+                             const Practitioner& doctor,
+                             const std::vector<const Practitioner*>& team,
+                             int village, int villages,
+                             const ContractPlanInput& in, Random& random) {
+  const bool psychiatric = planned.cohort == Cohort::kPsychiatric;
+  const Service service = WeightedPick(random, kServices, kServiceWeights);
+  const int least = MinimumDaysElapsed(service);
+  absl::CivilDay start = in.today - (least + random.Below(kYear - least));
+  // Not before the patient was registered.
+  start = std::max(start, planned.registered);
+
+  PlannedContract pc;
+  Contract& c = pc.contract;
+  c.set_id(NameUuid(kContractIds, planned.patient.id_number()));
+  c.set_patient_id(planned.patient.id());
+  c.set_doctor_id(doctor.id());
+  c.set_team(doctor.team());
+  c.set_device_id(PhoneOf(doctor));
+  AddItem(c, kBasicCare, 0);
+  if (psychiatric) {
+    AddItem(c, kPsychiatricFollowUp, 4);
+    AddItem(c, kMedicationGuidance, 0);
+  } else {
+    AddItem(c, kPublicHealthFollowUp, 4);
+  }
+  if (random.Percent(35)) AddItem(c, kHealthCheck, 1);
+  if (!psychiatric && random.Percent(35)) AddItem(c, kHomeVisit, 2);
+  const bool child = planned.cohort == Cohort::kChild;
+  if (random.Percent(child ? 70 : (psychiatric ? 15 : 30))) {
+    AddItem(c, kRehabGuidance, child ? 4 : 2);
+  }
+  c.set_start_date(FormatDate(start));
+  // A year less a day (28 February for a 29 February start).
+  c.set_end_date(FormatDate(
+      absl::CivilDay(start.year() + 1, start.month(), start.day()) - 1));
+  c.set_signed_date(c.start_date());
+
+  double home_latitude = 0, home_longitude = 0;
+  VillageCentre(village, villages, home_latitude, home_longitude);
+  home_latitude += (random.Below(801) - 400) * 1e-5;
+  home_longitude += (random.Below(801) - 400) * 1e-5;
+  PsychiatricCourse course;
+  if (psychiatric) course = DrawCourse(start, random);
+
+  // Visits fall on days before today, so that each starts before `now`.
+  const absl::CivilDay last_day = in.today - 1;
+  if (service == Service::kNeverServed || last_day < start) return pc;
+  const int elapsed = static_cast<int>(last_day - start) + 1;
+  absl::CivilDay cutoff = last_day;
+  if (service == Service::kBehind) {
+    cutoff = std::min(last_day, in.today - 120 - random.Below(120));
+  }
+  const int visits_per_year = VisitsPerYear(c);
+  std::optional<ScheduleVisit> last;
+  constexpr int kMaxVisits = 100;
+  for (int n = 1; n <= kMaxVisits; ++n) {
+    absl::CivilDay day;
+    if (!last.has_value()) {
+      // The first visit soon after signing; past `cutoff` too, so that a
+      // contract served and then dropped was served once at least.
+      const int window = service == Service::kIrregular ? 60
+                         : service == Service::kBehind  ? 14
+                                                        : 30;
+      day = start + random.Below(std::min(window, elapsed));
+    } else {
+      const NextFollowUp next = ComputeNextFollowUp(
+          *in.rules, ScheduleInput{start, visits_per_year, last});
+      if (service == Service::kIrregular) {
+        day = next.due_date + 7 + random.Below(next.interval_days);
+      } else {
+        if (next.due_date > in.today) break;
+        day = next.due_date - random.Below(8);
+      }
+      day = std::max(day, last->date + 1);
+      if (day > cutoff) break;
+    }
+    Visit v = MakeVisit(planned, c, team, doctor, home_latitude, home_longitude,
+                        n, day, in, random);
+    if (psychiatric) {
+      last = FillForm(v, course, day, random);
+    } else {
+      last = ScheduleVisit();
+      last->date = day;
+    }
+    pc.visits.push_back(std::move(v));
+  }
+  return pc;
+}
+
+// A contract for every patient enrolled with a family doctor, the doctors
+// of each team taking the patients of its villages in turn.
+std::vector<PlannedContract> PlanContracts(const Directory& d,
+                                           const PatientPlan& plan,
+                                           const ContractPlanInput& in) {
+  std::map<std::string, std::vector<const Practitioner*>> teams;
+  for (const Practitioner& p : d.practitioners) {
+    if (p.kind() == rehab::v1::PRACTITIONER_KIND_FAMILY_DOCTOR) {
+      teams[p.team()].push_back(&p);
+    }
+  }
+  std::map<std::string, int> village_of;
+  for (size_t i = 0; i < d.villages.size(); ++i) {
+    village_of[d.villages[i].area.id()] = static_cast<int>(i);
+  }
+  std::map<std::string, size_t> turn;
+  std::vector<PlannedContract> contracts;
+  uint32_t serial = 0;
+  for (const PlannedPatient& planned : plan.patients) {
+    if (std::find(planned.programs.begin(), planned.programs.end(),
+                  rehab::v1::PROGRAM_FAMILY_DOCTOR) == planned.programs.end()) {
+      continue;
+    }
+    const int village = village_of.at(planned.patient.area_id());
+    const std::string& team_name = d.villages[village].family_team;
+    const std::vector<const Practitioner*>& team = teams.at(team_name);
+    const Practitioner& doctor = *team[turn[team_name]++ % team.size()];
+    // A stream per contract: a change to one leaves the others as they are.
+    Random random(kServiceSeed + serial++);
+    contracts.push_back(PlanContract(planned, doctor, team, village,
+                                     static_cast<int>(d.villages.size()), in,
+                                     random));
+  }
+  return contracts;
 }
 
 // What every record of one seeding shares.
@@ -749,6 +1334,28 @@ absl::Status SeedEnrollments(WriteTxn& txn, const PatientPlan& plan,
   return absl::OkStatus();
 }
 
+// The contracts and their visits, through the steps of
+// ContractManager.CreateContract and CreateVisit (already prepared), so
+// that follow-ups, alerts and enrollments move as the API would move them.
+absl::Status SeedContracts(WriteTxn& txn,
+                           const std::vector<PlannedContract>& contracts,
+                           const ContractManager& manager,
+                           const SeedContext& ctx, DemoSummary& summary) {
+  for (const PlannedContract& planned : contracts) {
+    ASSIGN_OR_RETURN(ContractWrite contract,
+                     manager.CreateContractInTxn(txn, ctx.caller,
+                                                 planned.contract, ctx.now));
+    if (contract.created) ++summary.contracts;
+    for (const Visit& visit : planned.visits) {
+      ASSIGN_OR_RETURN(
+          VisitWrite written,
+          manager.CreateVisitInTxn(txn, ctx.caller, visit, ctx.now));
+      if (written.created) ++summary.visits;
+    }
+  }
+  return absl::OkStatus();
+}
+
 // `hashes` holds the password hash of each spec, in order.
 absl::Status SeedAccounts(WriteTxn& txn, const std::vector<AccountSpec>& specs,
                           const std::vector<std::string>& hashes,
@@ -793,6 +1400,7 @@ absl::Status ListStoredAccounts(ReadTxn& txn,
 }  // namespace
 
 absl::StatusOr<DemoSummary> SeedDemoCounty(Store* store,
+                                           const ContractManager* contracts,
                                            const PasswordHasher* hasher,
                                            const Clock* clock,
                                            absl::TimeZone zone) {
@@ -812,11 +1420,27 @@ absl::StatusOr<DemoSummary> SeedDemoCounty(Store* store,
   }));
   if (patients > 0) return summary;
 
-  // Hashing is slow by design: done before the transaction, not inside it.
+  // Hashing is slow by design, and preparing needs no store: both done
+  // before the transactions, not inside them.
   std::vector<std::string> hashes;
   for (const AccountSpec& spec : specs) {
     ASSIGN_OR_RETURN(std::string hash, hasher->Hash(spec.shown.password));
     hashes.push_back(std::move(hash));
+  }
+  ContractPlanInput contract_input;
+  contract_input.rules = &contracts->rules();
+  contract_input.today = ctx.today;
+  contract_input.zone = zone;
+  std::vector<PlannedContract> planned_contracts =
+      PlanContracts(directory, plan, contract_input);
+  for (PlannedContract& planned : planned_contracts) {
+    ASSIGN_OR_RETURN(planned.contract,
+                     contracts->PrepareCreateContract(
+                         ctx.caller, planned.contract, ctx.now));
+    for (Visit& visit : planned.visits) {
+      ASSIGN_OR_RETURN(
+          visit, contracts->PrepareCreateVisit(ctx.caller, visit, ctx.now));
+    }
   }
 
   RETURN_IF_ERROR(store->Write([&](WriteTxn& txn) -> absl::Status {
@@ -830,6 +1454,8 @@ absl::StatusOr<DemoSummary> SeedDemoCounty(Store* store,
     summary = directory_counts;
     RETURN_IF_ERROR(SeedPatients(txn, plan, ctx, summary));
     RETURN_IF_ERROR(SeedEnrollments(txn, plan, ctx, summary));
+    RETURN_IF_ERROR(
+        SeedContracts(txn, planned_contracts, *contracts, ctx, summary));
     return SeedAccounts(txn, specs, hashes, ctx, summary);
   }));
   summary.seeded = true;

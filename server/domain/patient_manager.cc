@@ -13,6 +13,7 @@
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
 #include "server/domain/access_policy.h"
+#include "server/domain/list_filters.h"
 #include "server/domain/page_token.h"
 #include "server/domain/resource.h"
 #include "server/domain/validation.h"
@@ -375,13 +376,7 @@ absl::StatusOr<rehab::v1::ListPatientsResponse> PatientManager::ListPatients(
 
   rehab::v1::ListPatientsResponse response;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
-    if (!area_id.empty()) {
-      ASSIGN_OR_RETURN(std::optional<Area> area, txn.GetArea(area_id));
-      if (!area.has_value()) {
-        return InvalidArgumentError("area_id", "no such area");
-      }
-      query.area_code_prefix = area->code();
-    }
+    ASSIGN_OR_RETURN(query.area_code_prefix, AreaCodeFilter(txn, area_id));
     // A name search answered with a withheld row would tie the name to a
     // psychiatric record, so such rows are skipped; and so that neither a
     // short page nor the token tells of them, the page is filled from
@@ -634,14 +629,10 @@ PatientManager::ListEnrollments(
   std::vector<Enrollment> rows;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
     if (!query.patient_id.empty()) {
-      // One patient asked for: a break-glass grant counts too, which the
-      // scope alone does not carry.
-      ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(
-                                         txn, caller, query.patient_id));
-      if (!visible) return absl::OkStatus();
-      query.scope = PatientScope();
-      query.scope.kind = PatientScope::Kind::kPatients;
-      query.scope.patient_ids = {query.patient_id};
+      ASSIGN_OR_RETURN(std::optional<PatientScope> one,
+                       ScopeOfOnePatient(txn, caller, query.patient_id));
+      if (!one.has_value()) return absl::OkStatus();
+      query.scope = *std::move(one);
     }
     ASSIGN_OR_RETURN(rows, txn.ListEnrollments(query));
     return absl::OkStatus();

@@ -11,6 +11,20 @@
 #include "server/common/status_macros.h"
 
 namespace rehab {
+
+bool IsBlank(const std::string& text) {
+  return absl::StripAsciiWhitespace(text).empty();
+}
+
+std::string AtMost(size_t limit) {
+  return absl::StrCat("at most ", limit, " bytes");
+}
+
+void CheckSize(const std::string& value, size_t limit, const std::string& field,
+               FieldViolations& v) {
+  if (value.size() > limit) v.Add(field, AtMost(limit));
+}
+
 namespace {
 
 using rehab::v1::Account;
@@ -37,14 +51,6 @@ bool AllDigits(std::string_view text) {
     if (!IsDigit(c)) return false;
   }
   return true;
-}
-
-bool IsBlank(const std::string& text) {
-  return absl::StripAsciiWhitespace(text).empty();
-}
-
-std::string AtMost(size_t limit) {
-  return absl::StrCat("at most ", limit, " bytes");
 }
 
 // What is wrong with a field, so that the card and patient checks can
@@ -150,11 +156,6 @@ void CheckRequiredId(const std::string& value, const std::string& field,
   } else if (value.size() > kMaxShortLength) {
     v.Add(field, AtMost(kMaxShortLength));
   }
-}
-
-void CheckSize(const std::string& value, size_t limit, const std::string& field,
-               FieldViolations& v) {
-  if (value.size() > limit) v.Add(field, AtMost(limit));
 }
 
 void CheckOptionalDate(const std::string& value, const std::string& field,

@@ -14,6 +14,7 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "rehab/v1/directory.pb.h"
 #include "rehab/v1/patient.pb.h"
+#include "server/common/errors.h"
 
 namespace rehab {
 
@@ -95,6 +96,14 @@ absl::Status ApplyPatientUpdate(const rehab::v1::Patient& patch,
 // UNDER_MANAGEMENT (REGISTERED when unspecified). Field paths start with
 // "enrollment.".
 absl::Status ValidateEnrollment(rehab::v1::Enrollment& enrollment);
+
+// True when `text` is empty or only ASCII whitespace.
+bool IsBlank(const std::string& text);
+// The violation message of a string over `limit` bytes.
+std::string AtMost(size_t limit);
+// Adds a violation of `field` when `value` is longer than `limit` bytes.
+void CheckSize(const std::string& value, size_t limit, const std::string& field,
+               FieldViolations& v);
 
 // True while an enrollment counts as open.
 bool IsOpenEnrollmentStatus(rehab::v1::EnrollmentStatus status);

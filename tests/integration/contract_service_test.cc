@@ -535,6 +535,10 @@ TEST_F(ContractServiceTest, VisitsAreImmutableAndCorrectedByAmendOrVoid) {
   EXPECT_EQ(Log(a1_token_, again, &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 
+  // Devices already holding the amendment learn that it was voided.
+  std::string sync_token;
+  PullAll(a1_token_, &sync_token);
+
   // A void makes it count no more.
   v1::Visit cancel;
   cancel.set_id(NewUuid());
@@ -544,6 +548,13 @@ TEST_F(ContractServiceTest, VisitsAreImmutableAndCorrectedByAmendOrVoid) {
   ASSERT_OK(Log(a1_token_, cancel, &out));
   EXPECT_TRUE(Visits(a1_token_, patient.id()).empty());
   EXPECT_EQ(Get(a1_token_, contract.id()).fulfilment().visits_delivered(), 0);
+  bool tombstone = false;
+  for (const v1::Change& c : PullAll(a1_token_, &sync_token)) {
+    if (c.collection() == "visits" && c.id() == amended.id()) {
+      tombstone = c.kind() == v1::CHANGE_KIND_TOMBSTONE;
+    }
+  }
+  EXPECT_TRUE(tombstone);
 }
 
 TEST_F(ContractServiceTest, FulfilmentAndTheSignedButNotServedList) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <ios>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,20 +17,28 @@
 #include "server/common/dates.h"
 #include "server/common/ids.h"
 #include "server/common/status_macros.h"
+#include "server/domain/contract_manager.h"
+#include "server/domain/contract_validation.h"
+#include "server/domain/follow_up_rules.h"
 #include "server/domain/password_hasher.h"
 #include "server/domain/validation.h"
-#include "tests/server/domain/fake_store.h"
+#include "server/storage/sqlite_store.h"
+#include "tests/server/storage/store_test_util.h"
 
 namespace rehab {
 namespace {
 
 using rehab::v1::Account;
+using rehab::v1::Alert;
 using rehab::v1::Area;
+using rehab::v1::Contract;
 using rehab::v1::Enrollment;
 using rehab::v1::Facility;
+using rehab::v1::FollowUp;
 using rehab::v1::Patient;
 using rehab::v1::Practitioner;
 using rehab::v1::Program;
+using rehab::v1::Visit;
 
 const absl::TimeZone kCountyZone = absl::FixedTimeZone(8 * 60 * 60);
 
@@ -52,72 +61,114 @@ int AgeOn(absl::CivilDay birth, absl::CivilDay today) {
   return age;
 }
 
-// The rows `list` reads in one read transaction; none, and a failure of
-// the test, when the read fails.
-template <typename Row>
-std::vector<Row> ReadRows(
-    Store& store,
-    const std::function<absl::StatusOr<std::vector<Row>>(ReadTxn&)>& list) {
-  std::vector<Row> rows;
+// What `read` reads in one read transaction; a default value, and a
+// failure of the test, when the read fails.
+template <typename T>
+T ReadValue(Store& store,
+            const std::function<absl::StatusOr<T>(ReadTxn&)>& read) {
+  T value{};
   EXPECT_TRUE(store
                   .Read([&](ReadTxn& txn) -> absl::Status {
-                    ASSIGN_OR_RETURN(rows, list(txn));
+                    ASSIGN_OR_RETURN(value, read(txn));
                     return absl::OkStatus();
                   })
                   .ok());
-  return rows;
+  return value;
+}
+
+// Every row `list` returns for `query` over the whole registry.
+template <typename Row, typename Query>
+std::vector<Row> ListAll(
+    Store& store, Query query,
+    absl::StatusOr<std::vector<Row>> (ReadTxn::*list)(const Query&)) {
+  query.scope.kind = PatientScope::Kind::kAll;
+  query.limit = 1000000;
+  return ReadValue<std::vector<Row>>(
+      store, [&](ReadTxn& txn) { return (txn.*list)(query); });
 }
 
 std::vector<Patient> AllPatients(Store& store) {
-  PatientQuery query;
-  query.scope.kind = PatientScope::Kind::kAll;
-  query.limit = 100000;
-  return ReadRows<Patient>(
-      store, [&](ReadTxn& txn) { return txn.ListPatients(query); });
+  return ListAll(store, PatientQuery(), &ReadTxn::ListPatients);
 }
 
 std::vector<Enrollment> Enrollments(Store& store, Program program) {
   EnrollmentQuery query;
-  query.scope.kind = PatientScope::Kind::kAll;
   query.program = program;
-  query.limit = 100000;
-  return ReadRows<Enrollment>(
-      store, [&](ReadTxn& txn) { return txn.ListEnrollments(query); });
+  return ListAll(store, query, &ReadTxn::ListEnrollments);
 }
 
-// Seeding takes a while in the in-memory store, so the tests that only read
-// share one seeded county; the others seed their own.
+std::vector<Contract> AllContracts(Store& store) {
+  return ListAll(store, ContractQuery(), &ReadTxn::ListContracts);
+}
+
+std::vector<Visit> AllVisits(Store& store) {
+  return ListAll(store, VisitQuery(), &ReadTxn::ListVisits);
+}
+
+std::vector<FollowUp> AllFollowUps(Store& store) {
+  return ListAll(store, FollowUpQuery(), &ReadTxn::ListFollowUps);
+}
+
+// The patients in psychiatric management (an open enrollment).
+std::set<std::string> PsychiatricPatients(Store& store) {
+  std::set<std::string> ids;
+  for (const Enrollment& e :
+       Enrollments(store, rehab::v1::PROGRAM_PSYCHIATRIC_MANAGEMENT)) {
+    if (e.end_date().empty()) ids.insert(e.patient_id());
+  }
+  return ids;
+}
+
+int64_t LastChangeSeq(Store& store) {
+  return ReadValue<int64_t>(store,
+                            [](ReadTxn& txn) { return txn.LastChangeSeq(); });
+}
+
+// Seeds `store` as rehabd --demo would, with the national follow-up rules.
+absl::StatusOr<DemoSummary> SeedDemo(Store& store, const Clock& clock) {
+  const PasswordHasher hasher(PasswordHasherOptions::ForTests());
+  const ContractManager contracts(&store, &clock, kCountyZone,
+                                  ContractManagerOptions());
+  return SeedDemoCounty(&store, &contracts, &hasher, &clock, kCountyZone);
+}
+
+// The county is seeded into a real SQLite store, as rehabd seeds it (the
+// in-memory fake is far too slow for thousands of visits). The tests that
+// only read share one seeded county; the others seed their own.
 class DemoCountyTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    store_ = new FakeStore();
-    summary_ = new absl::StatusOr<DemoSummary>(Seed(*store_));
+    dir_ = new storage_test::TempDir();
+    store_ = storage_test::OpenStoreOrDie(dir_->File("demo.db")).release();
+    summary_ = new absl::StatusOr<DemoSummary>(SeedDemo(*store_, clock_));
   }
 
   static void TearDownTestSuite() {
     delete summary_;
     delete store_;
+    delete dir_;
   }
 
-  void SetUp() override { ASSERT_TRUE(summary_->ok()) << summary_->status(); }
-
-  static absl::StatusOr<DemoSummary> Seed(FakeStore& store) {
-    return SeedDemoCounty(&store, &hasher_, &clock_, kCountyZone);
+  void SetUp() override {
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(summary_->ok()) << summary_->status();
   }
 
   static FakeClock clock_;
   static const PasswordHasher hasher_;
-  static FakeStore* store_;
+  static storage_test::TempDir* dir_;
+  static SqliteStore* store_;
   static absl::StatusOr<DemoSummary>* summary_;
 };
 
 FakeClock DemoCountyTest::clock_(TestNow());
 const PasswordHasher DemoCountyTest::hasher_(PasswordHasherOptions::ForTests());
-FakeStore* DemoCountyTest::store_ = nullptr;
+storage_test::TempDir* DemoCountyTest::dir_ = nullptr;
+SqliteStore* DemoCountyTest::store_ = nullptr;
 absl::StatusOr<DemoSummary>* DemoCountyTest::summary_ = nullptr;
 
 TEST_F(DemoCountyTest, SeedsTheCountyWithItsDocumentedFigures) {
-  FakeStore& store = *store_;
+  Store& store = *store_;
   const DemoSummary& summary = **summary_;
   EXPECT_TRUE(summary.seeded);
   EXPECT_EQ(summary.patients, 4000);
@@ -342,16 +393,222 @@ TEST_F(DemoCountyTest, EachAccountScopeNamesARecordOfItsRole) {
           .ok());
 }
 
-TEST_F(DemoCountyTest, SeedsNothingWhenPatientsExist) {
-  const size_t changes = store_->changes().size();
+TEST_F(DemoCountyTest, SignsAnActiveContractForEveryFamilyDoctorPatient) {
+  const DemoSummary& summary = **summary_;
+  EXPECT_EQ(summary.contracts, 1251);
+  const std::vector<Contract> contracts = AllContracts(*store_);
+  ASSERT_EQ(contracts.size(), 1251u);
 
-  absl::StatusOr<DemoSummary> again = Seed(*store_);
+  std::set<std::string> enrolled;
+  for (const Enrollment& e :
+       Enrollments(*store_, rehab::v1::PROGRAM_FAMILY_DOCTOR)) {
+    enrolled.insert(e.patient_id());
+  }
+  const std::set<std::string> psychiatric = PsychiatricPatients(*store_);
+  std::set<std::string> contracted, doctors;
+  int psychiatric_contracts = 0;
+  ASSERT_TRUE(
+      store_
+          ->Read([&](ReadTxn& txn) -> absl::Status {
+            for (const Contract& c : contracts) {
+              EXPECT_EQ(c.status(), rehab::v1::CONTRACT_STATUS_ACTIVE);
+              EXPECT_EQ(c.author(), "system");
+              contracted.insert(c.patient_id());
+              doctors.insert(c.doctor_id());
+              // A term of a year (at least) that holds today, signed on
+              // its first day.
+              const std::optional<absl::CivilDay> start =
+                  ParseDate(c.start_date());
+              const std::optional<absl::CivilDay> end = ParseDate(c.end_date());
+              EXPECT_TRUE(start.has_value() && end.has_value()) << c.id();
+              if (!start.has_value() || !end.has_value()) continue;
+              EXPECT_GE(*end, absl::CivilDay(start->year() + 1, start->month(),
+                                             start->day()) -
+                                  1)
+                  << c.id();
+              EXPECT_LE(*start, TestToday()) << c.id();
+              EXPECT_GE(*start, TestToday() - 365) << c.id();
+              EXPECT_GE(*end, TestToday()) << c.id();
+              EXPECT_EQ(c.signed_date(), c.start_date());
+              EXPECT_GE(VisitsPerYear(c), kMinVisitsPerYear) << c.id();
+              const bool in_management = psychiatric.count(c.patient_id()) > 0;
+              psychiatric_contracts += in_management;
+              bool psychiatric_item = false;
+              for (const rehab::v1::ContractItem& item : c.items()) {
+                psychiatric_item |= item.code() == "psychiatric_follow_up";
+              }
+              EXPECT_EQ(psychiatric_item, in_management) << c.id();
+
+              // The doctor's team serves the patient's township.
+              ASSIGN_OR_RETURN(std::optional<Practitioner> doctor,
+                               txn.GetPractitioner(c.doctor_id()));
+              EXPECT_TRUE(doctor.has_value()) << c.id();
+              if (!doctor.has_value()) continue;
+              EXPECT_EQ(doctor->kind(),
+                        rehab::v1::PRACTITIONER_KIND_FAMILY_DOCTOR);
+              EXPECT_EQ(c.team(), doctor->team());
+              ASSIGN_OR_RETURN(std::optional<Facility> center,
+                               txn.GetFacility(doctor->facility_id()));
+              ASSIGN_OR_RETURN(std::optional<Patient> patient,
+                               txn.GetPatient(c.patient_id()));
+              ASSIGN_OR_RETURN(std::optional<Area> village,
+                               txn.GetArea(patient->area_id()));
+              EXPECT_EQ(center->area_id(), village->parent_id()) << c.id();
+              if (testing::Test::HasFailure()) break;
+            }
+            return absl::OkStatus();
+          })
+          .ok());
+  EXPECT_EQ(contracted, enrolled);
+  EXPECT_EQ(doctors.size(), 114u);  // every family doctor holds some
+  // Psychiatric patients are among them, as are the others.
+  EXPECT_GT(psychiatric_contracts, 200);
+  EXPECT_LT(psychiatric_contracts, 600);
+}
+
+TEST_F(DemoCountyTest, ServesMostContractsOnTimeAndFewNever) {
+  const std::vector<Contract> contracts = AllContracts(*store_);
+  const std::vector<Visit> visits = AllVisits(*store_);
+  EXPECT_EQ(static_cast<int64_t>(visits.size()), (**summary_).visits);
+  std::map<std::string, Contract> by_id;
+  for (const Contract& c : contracts) by_id[c.id()] = c;
+  std::map<std::string, int> visited;
+  for (const Visit& v : visits) {
+    ++visited[v.contract_id()];
+    ASSERT_TRUE(by_id.count(v.contract_id())) << v.id();
+    const Contract& c = by_id[v.contract_id()];
+    EXPECT_EQ(v.patient_id(), c.patient_id());
+    // Dated within the elapsed part of the term, before now.
+    EXPECT_LT(FromProto(v.start_time()), TestNow()) << v.id();
+    const std::string day =
+        FormatDate(DayOf(FromProto(v.start_time()), kCountyZone));
+    EXPECT_GE(day, c.start_date()) << v.id();
+    EXPECT_FALSE(v.device_id().empty()) << v.id();
+    EXPECT_FALSE(v.next_due_date().empty()) << v.id();
+    if (testing::Test::HasFailure()) break;
+  }
+  int never_served = 0;
+  for (const Contract& c : contracts) {
+    never_served += visited.count(c.id()) == 0;
+    EXPECT_EQ(c.fulfilment().visits_delivered(), visited[c.id()]) << c.id();
+  }
+  const double never_share = 1.0 * never_served / contracts.size();
+  EXPECT_GE(never_share, 0.03);
+  EXPECT_LE(never_share, 0.10);
+
+  // One follow-up per contract; most patients are not overdue today.
+  const std::vector<FollowUp> follow_ups = AllFollowUps(*store_);
+  ASSERT_EQ(follow_ups.size(), contracts.size());
+  const FollowUpRules rules;
+  int overdue = 0, on_time = 0;
+  for (FollowUp f : follow_ups) {
+    FillStanding(rules, TestToday(), f);
+    if (f.overdue()) {
+      ++overdue;
+    } else if (!f.last_visit_date().empty()) {
+      ++on_time;
+    }
+  }
+  EXPECT_GE(1.0 * on_time / follow_ups.size(), 0.65);
+  EXPECT_GE(1.0 * overdue / follow_ups.size(), 0.10);
+  EXPECT_LE(1.0 * overdue / follow_ups.size(), 0.30);
+}
+
+TEST_F(DemoCountyTest, PsychiatricVisitsSpanEveryVisitClassAndRiskLevel) {
+  const std::set<std::string> psychiatric = PsychiatricPatients(*store_);
+  std::map<int, int> classes, risks, modes;
+  int psychiatric_visits = 0, injections = 0, high_risk = 0, home = 0;
+  std::set<std::string> drugs;
+  for (const Visit& v : AllVisits(*store_)) {
+    ++modes[v.mode()];
+    EXPECT_NE(v.informant(), rehab::v1::INFORMANT_UNSPECIFIED) << v.id();
+    if (v.mode() == rehab::v1::VISIT_MODE_HOME) {
+      ++home;
+      // Near the county.
+      EXPECT_NEAR(v.location().latitude(), 33.0, 0.5) << v.id();
+      EXPECT_NEAR(v.location().longitude(), 119.0, 0.5) << v.id();
+    }
+    if (psychiatric.count(v.patient_id()) == 0) {
+      EXPECT_FALSE(HasPsychiatricForm(v)) << v.id();
+      continue;
+    }
+    ++psychiatric_visits;
+    EXPECT_TRUE(v.has_risk_level()) << v.id();
+    EXPECT_NE(v.adherence(), rehab::v1::MEDICATION_ADHERENCE_UNSPECIFIED);
+    ++classes[v.visit_class()];
+    ++risks[v.risk_level()];
+    high_risk += v.risk_level() >= 3;
+    for (const rehab::v1::DrugDose& d : v.drugs()) drugs.insert(d.drug_name());
+    injections += v.has_long_acting_injection();
+    if (v.adherence() != rehab::v1::MEDICATION_ADHERENCE_NOT_NEEDED) {
+      EXPECT_TRUE(v.drugs_size() > 0 || v.has_long_acting_injection())
+          << v.id();
+    }
+    // An unstable patient is referred and seen again within two weeks.
+    if (v.visit_class() == rehab::v1::VISIT_CLASS_UNSTABLE) {
+      EXPECT_TRUE(v.referral().referred()) << v.id();
+      EXPECT_FALSE(v.next_visit_date().empty()) << v.id();
+    }
+  }
+  ASSERT_GT(psychiatric_visits, 500);
+  EXPECT_EQ(classes.size(), 3u);
+  for (int risk = 0; risk <= 5; ++risk) EXPECT_GT(risks[risk], 0) << risk;
+  // Mostly stable, a few unstable.
+  EXPECT_GT(classes[rehab::v1::VISIT_CLASS_STABLE], psychiatric_visits / 2);
+  EXPECT_LT(classes[rehab::v1::VISIT_CLASS_UNSTABLE], psychiatric_visits / 5);
+  EXPECT_GT(injections, 0);
+  EXPECT_GE(drugs.size(), 8u);
+  // Home and clinic mostly, some by phone.
+  EXPECT_GT(modes[rehab::v1::VISIT_MODE_PHONE], 0);
+  EXPECT_GT(modes[rehab::v1::VISIT_MODE_HOME],
+            modes[rehab::v1::VISIT_MODE_PHONE]);
+  EXPECT_GT(modes[rehab::v1::VISIT_MODE_CLINIC],
+            modes[rehab::v1::VISIT_MODE_PHONE]);
+
+  // Each visit at risk level 3 or above raised its alert, as through the API.
+  AlertQuery query;
+  query.kind = rehab::v1::ALERT_KIND_HIGH_RISK_VISIT;
+  const std::vector<Alert> alerts =
+      ListAll(*store_, query, &ReadTxn::ListAlerts);
+  EXPECT_EQ(static_cast<int>(alerts.size()), high_risk);
+}
+
+TEST_F(DemoCountyTest, SeedsTheSameContractsAndVisitsEveryTime) {
+  storage_test::TempDir dir;
+  std::unique_ptr<SqliteStore> other =
+      storage_test::OpenStoreOrDie(dir.File("demo.db"));
+  ASSERT_NE(other, nullptr);
+  absl::StatusOr<DemoSummary> summary = SeedDemo(*other, clock_);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const std::vector<Contract> contracts = AllContracts(*store_);
+  const std::vector<Contract> again = AllContracts(*other);
+  ASSERT_EQ(again.size(), contracts.size());
+  for (size_t i = 0; i < contracts.size(); ++i) {
+    EXPECT_EQ(again[i].SerializeAsString(), contracts[i].SerializeAsString())
+        << contracts[i].id();
+  }
+  const std::vector<Visit> visits = AllVisits(*store_);
+  const std::vector<Visit> visits_again = AllVisits(*other);
+  ASSERT_EQ(visits_again.size(), visits.size());
+  for (size_t i = 0; i < visits.size(); ++i) {
+    EXPECT_EQ(visits_again[i].SerializeAsString(),
+              visits[i].SerializeAsString())
+        << visits[i].id();
+  }
+}
+
+TEST_F(DemoCountyTest, SeedsNothingWhenPatientsExist) {
+  const int64_t changes = LastChangeSeq(*store_);
+
+  absl::StatusOr<DemoSummary> again = SeedDemo(*store_, clock_);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->seeded);
   EXPECT_EQ(again->patients, 0);
   EXPECT_EQ(again->enrollments, 0);
+  EXPECT_EQ(again->contracts, 0);
+  EXPECT_EQ(again->visits, 0);
   EXPECT_EQ(again->accounts.size(), 7u);
-  EXPECT_EQ(store_->changes().size(), changes);
+  EXPECT_EQ(LastChangeSeq(*store_), changes);
   EXPECT_EQ(AllPatients(*store_).size(), 4000u);
 }
 
@@ -373,7 +630,11 @@ TEST_F(DemoCountyTest, SeedsTheSameRecordsEveryTime) {
 }
 
 TEST(DemoCountySeedTest, LeavesAnExistingAccountWithADemoUsernameAlone) {
-  FakeStore store;
+  storage_test::TempDir dir;
+  std::unique_ptr<SqliteStore> opened =
+      storage_test::OpenStoreOrDie(dir.File("demo.db"));
+  ASSERT_NE(opened, nullptr);
+  Store& store = *opened;
   Account own;
   own.set_id(NewUuid());
   own.set_username("admin");
@@ -386,9 +647,7 @@ TEST(DemoCountySeedTest, LeavesAnExistingAccountWithADemoUsernameAlone) {
                   .ok());
 
   FakeClock clock(TestNow());
-  const PasswordHasher hasher(PasswordHasherOptions::ForTests());
-  absl::StatusOr<DemoSummary> summary =
-      SeedDemoCounty(&store, &hasher, &clock, kCountyZone);
+  absl::StatusOr<DemoSummary> summary = SeedDemo(store, clock);
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_TRUE(summary->seeded);
   EXPECT_EQ(summary->accounts.size(), 6u);
