@@ -90,12 +90,40 @@ bool TimeBefore(const google::protobuf::Timestamp& a,
                                     : a.nanos() < b.nanos();
 }
 
-// A contract a new visit may go under: ACTIVE, or made on this device and
-// not yet answered (the server makes every new contract ACTIVE).
-bool TakesVisits(const Contract& contract) {
-  return contract.status() == rehab::v1::CONTRACT_STATUS_ACTIVE ||
-         (contract.version() == 0 &&
-          contract.status() == rehab::v1::CONTRACT_STATUS_UNSPECIFIED);
+// The last day a contract serves: its ended_date when it stopped early,
+// else its end date (as the server counts it).
+std::optional<absl::CivilDay> LastDayOf(const Contract& contract) {
+  const std::optional<absl::CivilDay> end =
+      rehab::ParseDate(contract.end_date());
+  const std::optional<absl::CivilDay> ended =
+      rehab::ParseDate(contract.ended_date());
+  if (ended.has_value() && (!end.has_value() || *ended < *end)) return ended;
+  return end;
+}
+
+bool Covers(const Contract& contract, absl::CivilDay day) {
+  const std::optional<absl::CivilDay> start =
+      rehab::ParseDate(contract.start_date());
+  const std::optional<absl::CivilDay> last = LastDayOf(contract);
+  return start.has_value() && last.has_value() && *start <= day && day <= *last;
+}
+
+// Which contract a visit goes under when several terms hold its day,
+// lowest first: the ACTIVE one (a contract made on this device and not yet
+// answered will be ACTIVE on the server), then a RENEWED one, then any
+// other: an EXPIRED or TERMINATED contract still takes a late-synced visit
+// dated inside its term.
+int VisitPreference(const Contract& contract) {
+  switch (contract.status()) {
+    case rehab::v1::CONTRACT_STATUS_ACTIVE:
+      return 0;
+    case rehab::v1::CONTRACT_STATUS_UNSPECIFIED:
+      return contract.version() == 0 ? 0 : 2;
+    case rehab::v1::CONTRACT_STATUS_RENEWED:
+      return 1;
+    default:
+      return 2;
+  }
 }
 
 // Where the follow-up stands on `today` (the rule of DOMAIN.md section 3):
@@ -115,6 +143,13 @@ void StandAsOf(absl::CivilDay today, int32_t missed_visits_lost,
     missed = static_cast<int32_t>((late - 1) / follow_up.interval_days());
   }
   follow_up.set_missed_visits(missed);
+  // The server's flag stays: it was worked out from this very due_date and
+  // interval_days. Follow-ups are never written on a device (the
+  // collection takes no local mutations) and a pull replaces the whole
+  // record, so a newer due date arrives only together with the server's
+  // flag for it. Missed visits only grow with the day, so a true flag is
+  // not undone by a device clock behind the server's or by a threshold
+  // here above the county's.
   if (missed_visits_lost > 0 && missed >= missed_visits_lost) {
     follow_up.set_lost_to_follow_up(true);
   }
@@ -304,20 +339,30 @@ absl::StatusOr<std::string> Client::Create(Visit visit) {
   if (!visit.contract_id().empty()) {
     ASSIGN_OR_RETURN(contract, GetLocalContract(visit.contract_id()));
   } else if (!visit.patient_id().empty()) {
+    // The server picks the same contract when none is named; naming it
+    // here lets the visit show under it before the next sync.
+    if (!zone_status_.ok()) return zone_status_;
+    if (!visit.has_start_time()) {
+      return rehab::InvalidArgumentError("visit.start_time", "required");
+    }
+    const absl::CivilDay day =
+        rehab::DayOf(rehab::FromProto(visit.start_time()), zone_);
     ASSIGN_OR_RETURN(std::vector<Contract> contracts,
                      ListLocalContracts(visit.patient_id()));
+    // Newest start first, so a tie goes to the latest term.
     for (Contract& c : contracts) {
-      if (TakesVisits(c)) {
+      if (!Covers(c, day)) continue;
+      if (!contract.has_value() ||
+          VisitPreference(c) < VisitPreference(*contract)) {
         contract = std::move(c);
-        break;
       }
     }
     if (!contract.has_value()) {
       return rehab::InvalidArgumentError(
           "visit.contract_id",
-          absl::StrCat("required: patient ", visit.patient_id(),
-                       " has no active contract on this device (sync, or "
-                       "name the contract)"));
+          absl::StrCat("no contract of the patient covers the visit's day (",
+                       rehab::FormatDate(day), ", patient ", visit.patient_id(),
+                       ") on this device: sync, or name the contract"));
     }
     visit.set_contract_id(contract->id());
   }

@@ -65,12 +65,14 @@ grpc::ServerUnaryReactor* ContractService::ListContracts(
     grpc::CallbackServerContext* context,
     const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
-  return calls_->Serve(context, kListContracts, request, response,
-                       [this](Call& call, const v1::ListContractsRequest& r,
-                              v1::ListContractsResponse* out) {
-                         return SetResponse(
-                             contracts_->ListContracts(call.caller, r), out);
-                       });
+  return calls_->Serve(
+      context, kListContracts, request, response,
+      [this](Call& call, const v1::ListContractsRequest& r,
+             v1::ListContractsResponse* out) {
+        return SetResponse(
+            contracts_->ListContracts(call.caller, r, &call.audit_patient_id),
+            out);
+      });
 }
 
 grpc::ServerUnaryReactor* ContractService::RenewContract(

@@ -55,13 +55,32 @@ absl::Status NotActive(const std::string& message) {
                          kReasonContractNotActive);
 }
 
+// Contracts and visits (the psychiatric follow-up form among them) are
+// read by those who serve or supervise the patient: doctors, supervisors,
+// administrators.
 absl::Status RequireReader(const Caller& caller, std::string_view action) {
   return AccessPolicy::RequireRole(
       caller,
       {rehab::v1::ROLE_ADMIN, rehab::v1::ROLE_SUPERVISOR,
-       rehab::v1::ROLE_FAMILY_DOCTOR, rehab::v1::ROLE_FACILITY_STAFF,
-       rehab::v1::ROLE_PATIENT},
+       rehab::v1::ROLE_FAMILY_DOCTOR},
       action);
+}
+
+// A supervisor who may not see psychiatric identities sees no visit's free
+// text or location either: a home visit's GPS is the home address, and
+// notes name people.
+void RedactVisitFor(const Caller& caller, Visit& visit) {
+  if (caller.role != rehab::v1::ROLE_SUPERVISOR ||
+      caller.psychiatric_identity) {
+    return;
+  }
+  visit.clear_location();
+  visit.clear_notes();
+  visit.clear_void_reason();
+  visit.clear_adverse_reaction_detail();
+  visit.mutable_referral()->clear_reason();
+  visit.mutable_referral()->clear_to_facility();
+  if (!visit.referral().referred()) visit.clear_referral();
 }
 
 absl::Status RequireContractWriter(const Caller& caller,
@@ -101,12 +120,15 @@ void ClearVisitServerFields(Visit& visit) {
   visit.clear_next_due_date();
 }
 
-// The contract if it exists and its patient is visible to `caller`;
-// NOT_FOUND otherwise.
+// The contract if it exists and `caller` may see it: its patient is
+// visible to them, or (a doctor) they or their team hold it, also once it
+// has ended (to renew it, or to deliver visits made in its term); NOT_FOUND
+// otherwise.
 absl::StatusOr<Contract> LoadVisibleContract(ReadTxn& txn, const Caller& caller,
                                              const std::string& id) {
   ASSIGN_OR_RETURN(std::optional<Contract> contract, txn.GetContract(id));
   if (!contract.has_value()) return ContractNotFound();
+  if (IsDoctor(caller) && ServesContract(caller, *contract)) return *contract;
   ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(
                                      txn, caller, contract->patient_id()));
   if (!visible) return ContractNotFound();
@@ -237,10 +259,13 @@ absl::StatusOr<ContractWrite> ContractManager::CreateContractInTxn(
   ASSIGN_OR_RETURN(std::optional<Contract> stored,
                    txn.GetContract(prepared.id()));
   if (stored.has_value()) {
-    // The store's count of delivered visits is not content.
+    // Only what the client wrote is compared: the lifecycle may have
+    // moved the stored contract on since.
+    Contract sent = prepared;
     Contract kept = *stored;
-    kept.clear_fulfilment();
-    RETURN_IF_ERROR(CheckRepeatedCreate(prepared, kept, "contract"));
+    ClearContractServerFields(sent);
+    ClearContractServerFields(kept);
+    RETURN_IF_ERROR(CheckRepeatedCreate(sent, kept, "contract"));
     out.contract = *std::move(stored);
     return out;
   }
@@ -318,7 +343,8 @@ absl::StatusOr<Contract> ContractManager::GetContract(
 }
 
 absl::StatusOr<rehab::v1::ListContractsResponse> ContractManager::ListContracts(
-    const Caller& caller, const rehab::v1::ListContractsRequest& request) {
+    const Caller& caller, const rehab::v1::ListContractsRequest& request,
+    std::string* audit_patient_id) {
   RETURN_IF_ERROR(RequireReader(caller, "list contracts"));
   ASSIGN_OR_RETURN(int32_t page_size, EffectivePageSize(request.page_size()));
   if (!rehab::v1::ContractStatus_IsValid(request.status())) {
@@ -340,6 +366,7 @@ absl::StatusOr<rehab::v1::ListContractsResponse> ContractManager::ListContracts(
                    DecodePageToken(kListContracts, request.page_token()));
   query.scope = AccessPolicy::PatientScopeFor(caller);
   query.patient_id = CanonicalizeUuid(request.patient_id());
+  if (audit_patient_id != nullptr) *audit_patient_id = query.patient_id;
   query.doctor_id = CanonicalizeUuid(request.doctor_id());
   query.status = request.status();
   if (request.expiring_within_days() > 0) {
@@ -462,7 +489,9 @@ absl::StatusOr<Contract> ContractManager::RenewContract(
     } else {
       *renewal.mutable_items() = request.items();
     }
-    renewal.set_start_date(FormatDate(ParseDate(old.end_date()).value() + 1));
+    // A lapsed contract is renewed from today: the gap stays uncovered.
+    renewal.set_start_date(
+        FormatDate(std::max(ParseDate(old.end_date()).value() + 1, today)));
     renewal.set_end_date(request.end_date());
     renewal.set_signed_date(request.signed_date().empty()
                                 ? FormatDate(today)
@@ -550,6 +579,22 @@ absl::StatusOr<Contract> ContractManager::TerminateContract(
     contract.clear_fulfilment();
     StampUpdate(contract, caller, now);
     RETURN_IF_ERROR(txn.PutContract(contract));
+    // Terminating a renewal before its term begins cancels it: the term it
+    // was to continue runs on to its end.
+    if (start > today && !contract.renews_id().empty()) {
+      ASSIGN_OR_RETURN(std::optional<Contract> renewed,
+                       txn.GetContract(contract.renews_id()));
+      if (renewed.has_value() &&
+          renewed->status() == rehab::v1::CONTRACT_STATUS_RENEWED &&
+          ParseDate(renewed->end_date()).value() >= today) {
+        renewed->set_status(rehab::v1::CONTRACT_STATUS_ACTIVE);
+        renewed->clear_renewed_by_id();
+        renewed->clear_ended_date();
+        renewed->clear_fulfilment();
+        StampUpdate(*renewed, caller, now);
+        RETURN_IF_ERROR(txn.PutContract(*renewed));
+      }
+    }
     RETURN_IF_ERROR(RefreshFollowUp(txn, contract.patient_id(), now));
     result = std::move(contract);
     return absl::OkStatus();
@@ -659,15 +704,19 @@ absl::StatusOr<VisitWrite> ContractManager::CreateVisitInTxn(
       v->clear_patient_id();
       v->clear_contract_id();
     }
+    // Whether the id is taken tells nothing about a patient out of scope.
+    ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(
+                                       txn, caller, stored->patient_id()));
+    if (!visible &&
+        !(IsDoctor(caller) && stored->doctor_id() == caller.scope_id)) {
+      return VisitNotFound();
+    }
     if (prepared.contract_id().empty() ||
         prepared.contract_id() == stored->contract_id()) {
       RETURN_IF_ERROR(CheckRepeatedCreate(sent, kept, "visit"));
     } else {
       RETURN_IF_ERROR(CheckRepeatedCreate(prepared, *stored, "visit"));
     }
-    ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(
-                                       txn, caller, stored->patient_id()));
-    if (!visible) return VisitNotFound();
     out.visit = *std::move(stored);
     return out;
   }
@@ -681,7 +730,8 @@ absl::StatusOr<VisitWrite> ContractManager::CreateVisitInTxn(
   if (!replaced_id.empty()) {
     ASSIGN_OR_RETURN(replaced, txn.GetVisit(replaced_id));
     if (!replaced.has_value()) {
-      return InvalidArgumentError(replaced_field, "names no stored visit");
+      return InvalidArgumentError(replaced_field,
+                                  "names no visit of this contract");
     }
     if (visit.contract_id().empty()) {
       visit.set_contract_id(replaced->contract_id());
@@ -703,7 +753,7 @@ absl::StatusOr<VisitWrite> ContractManager::CreateVisitInTxn(
   if (replaced.has_value()) {
     if (replaced->contract_id() != contract.id()) {
       return InvalidArgumentError(replaced_field,
-                                  "names a visit of another contract");
+                                  "names no visit of this contract");
     }
     if (!replaced->voids_id().empty()) {
       return InvalidArgumentError(replaced_field, "names a void");
@@ -756,13 +806,7 @@ absl::StatusOr<VisitWrite> ContractManager::CreateVisitInTxn(
 absl::StatusOr<Contract> ContractManager::ContractOfVisit(
     WriteTxn& txn, const Caller& caller, const Visit& visit) const {
   if (!visit.contract_id().empty()) {
-    ASSIGN_OR_RETURN(std::optional<Contract> contract,
-                     txn.GetContract(visit.contract_id()));
-    if (!contract.has_value()) return ContractNotFound();
-    ASSIGN_OR_RETURN(bool visible, AccessPolicy::MaySeePatient(
-                                       txn, caller, contract->patient_id()));
-    if (!visible) return ContractNotFound();
-    return *std::move(contract);
+    return LoadVisibleContract(txn, caller, visit.contract_id());
   }
   // No contract named: the patient's contract whose term holds the visit's
   // day (an app need not know which term a renewal started).
@@ -833,6 +877,7 @@ absl::Status ContractManager::MarkUnderManagement(WriteTxn& txn,
     return absl::OkStatus();
   }
   open->set_status(rehab::v1::ENROLLMENT_STATUS_UNDER_MANAGEMENT);
+  open->clear_end_reason();
   StampUpdate(*open, Caller::System(), now);
   return txn.PutEnrollment(*open);
 }
@@ -884,7 +929,10 @@ absl::StatusOr<rehab::v1::ListVisitsResponse> ContractManager::ListVisits(
       TrimPage(rows, page_size, kListVisits, [](const Visit& v) {
         return FormatTimeIdKey(FromProto(v.start_time()), v.id());
       }));
-  for (Visit& visit : rows) *response.add_visits() = std::move(visit);
+  for (Visit& visit : rows) {
+    RedactVisitFor(caller, visit);
+    *response.add_visits() = std::move(visit);
+  }
   return response;
 }
 
@@ -897,8 +945,22 @@ absl::Status ContractManager::RefreshFollowUp(WriteTxn& txn,
                    txn.GetActiveContract(patient_id));
   if (!active.has_value()) return txn.RemoveFollowUp(patient_id);
   ASSIGN_OR_RETURN(std::optional<Visit> latest, LatestVisit(txn, patient_id));
+  Contract basis = *active;
+  if (!latest.has_value()) {
+    // Never visited: the first visit was due from the start of the first
+    // term, however often the contract was renewed since (a renewal must
+    // not hide a contract signed but never served).
+    std::string earlier = basis.renews_id();
+    for (int hops = 0; !earlier.empty() && hops < 100; ++hops) {
+      ASSIGN_OR_RETURN(std::optional<Contract> renewed,
+                       txn.GetContract(earlier));
+      if (!renewed.has_value()) break;
+      basis.set_start_date(renewed->start_date());
+      earlier = renewed->renews_id();
+    }
+  }
   FollowUp follow_up = BuildFollowUp(
-      options_.rules, *active, latest.has_value() ? &*latest : nullptr, zone_);
+      options_.rules, basis, latest.has_value() ? &*latest : nullptr, zone_);
   ASSIGN_OR_RETURN(std::optional<FollowUp> stored, txn.GetFollowUp(patient_id));
   if (stored.has_value() && SameSchedule(*stored, follow_up)) {
     return absl::OkStatus();
@@ -976,8 +1038,9 @@ ContractManager::ListDueFollowUps(
 // --- Views for the change feed ---------------------------------------------
 
 bool ContractManager::ReadsContracts(const Caller& caller) {
-  return caller.role != rehab::v1::ROLE_KIOSK &&
-         caller.role != rehab::v1::ROLE_UNSPECIFIED;
+  return caller.role == rehab::v1::ROLE_ADMIN ||
+         caller.role == rehab::v1::ROLE_SUPERVISOR ||
+         caller.role == rehab::v1::ROLE_FAMILY_DOCTOR;
 }
 
 absl::StatusOr<std::optional<Contract>> ContractManager::ReadContractAs(
@@ -993,7 +1056,9 @@ absl::StatusOr<std::optional<Contract>> ContractManager::ReadContractAs(
 absl::StatusOr<std::optional<Visit>> ContractManager::ReadVisitAs(
     ReadTxn& txn, const Caller& caller, const std::string& id) const {
   if (!ReadsContracts(caller)) return std::optional<Visit>();
-  return txn.GetVisit(id);
+  ASSIGN_OR_RETURN(std::optional<Visit> visit, txn.GetVisit(id));
+  if (visit.has_value()) RedactVisitFor(caller, *visit);
+  return visit;
 }
 
 absl::StatusOr<std::optional<FollowUp>> ContractManager::ReadFollowUpAs(
@@ -1089,6 +1154,8 @@ absl::StatusOr<bool> ContractManager::MarkLost(WriteTxn& txn,
     return false;
   }
   open->set_status(rehab::v1::ENROLLMENT_STATUS_LOST_TO_FOLLOW_UP);
+  // The national lost-to-follow-up reason 4.
+  open->set_end_reason("three follow-up visits missed in a row");
   StampUpdate(*open, Caller::System(), now);
   RETURN_IF_ERROR(txn.PutEnrollment(*open));
   AlertFinding finding;

@@ -15,7 +15,10 @@
 //     area subtree, since no contract makes the patient theirs yet);
 //   visits: the contract's doctor or a member of its team (ADMIN too, for
 //     data entry on a doctor's behalf);
-//   reads: every role that sees the patient, except kiosks.
+//   reads: administrators, supervisors and doctors who see the patient (a
+//     doctor also the contracts they or their team hold after they end);
+//     supervisors without the psychiatric identity flag get visits without
+//     location and free text.
 //
 // Writes keep the schedule current in the same transaction: every write
 // that changes a patient's ACTIVE contract or latest visit recomputes the
@@ -93,7 +96,8 @@ class ContractManager {
       const Caller& caller, const rehab::v1::GetContractRequest& request,
       std::string* audit_patient_id = nullptr);
   absl::StatusOr<rehab::v1::ListContractsResponse> ListContracts(
-      const Caller& caller, const rehab::v1::ListContractsRequest& request);
+      const Caller& caller, const rehab::v1::ListContractsRequest& request,
+      std::string* audit_patient_id = nullptr);
   // The old contract (ACTIVE, or EXPIRED and not yet continued) becomes
   // RENEWED and a new ACTIVE one continues it from the day after its end
   // (same patient, doctor, team; items from the request or the old ones).
@@ -138,7 +142,7 @@ class ContractManager {
   // --- Views for the change feed ------------------------------------------
   // The stored record as `caller` may read it (contracts with fulfilment,
   // follow-ups with their standing, as of the clock's now); nullopt when
-  // absent or when the role reads no such records (kiosks). Scope is not
+  // absent or when the role reads no such records (see above). Scope is not
   // checked here (the feed is scoped by the store).
   static bool ReadsContracts(const Caller& caller);
   absl::StatusOr<std::optional<rehab::v1::Contract>> ReadContractAs(

@@ -268,6 +268,22 @@ absl::StatusOr<Practitioner> DirectoryManager::CreatePractitioner(
       result = *std::move(stored);
       return absl::OkStatus();
     }
+    // A team name is the key of a family-doctor team's shared patients
+    // (the access policy), so it names one facility's team only.
+    if (!practitioner.team().empty()) {
+      PractitionerQuery same_team;
+      same_team.team = practitioner.team();
+      same_team.limit = 1;
+      ASSIGN_OR_RETURN(std::vector<Practitioner> members,
+                       txn.ListPractitioners(same_team));
+      if (!members.empty() &&
+          members.front().facility_id() != practitioner.facility_id()) {
+        return InvalidArgumentError(
+            "practitioner.team",
+            "names a team of another facility (team names are unique in "
+            "the county)");
+      }
+    }
     RETURN_IF_ERROR(txn.PutPractitioner(practitioner));
     result = practitioner;
     return absl::OkStatus();

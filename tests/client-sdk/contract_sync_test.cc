@@ -85,6 +85,26 @@ v1::Visit VisitAt(const std::string& id, const std::string& patient_id,
   return v;
 }
 
+// A visit at `hour`:`minute` county time (Asia/Shanghai) on `day`.
+v1::Visit VisitOn(const std::string& patient_id, absl::CivilDay day,
+                  int hour = 10, int minute = 0) {
+  // Asia/Shanghai keeps UTC+8 all year.
+  const absl::Time start = absl::FromCivil(
+      absl::CivilMinute(day.year(), day.month(), day.day(), hour, minute),
+      absl::FixedTimeZone(8 * 60 * 60));
+  return VisitAt("", patient_id, absl::ToUnixSeconds(start));
+}
+
+v1::Contract ContractOver(const std::string& id, absl::CivilDay start,
+                          absl::CivilDay end, v1::ContractStatus status) {
+  v1::Contract c = ActiveContract(id, "p-1");
+  c.set_start_date(absl::FormatCivilTime(start));
+  c.set_end_date(absl::FormatCivilTime(end));
+  c.set_signed_date(absl::FormatCivilTime(start));
+  c.set_status(status);
+  return c;
+}
+
 class ContractSyncTest : public ::testing::Test {
  protected:
   ContractSyncTest() {
@@ -183,6 +203,34 @@ TEST_F(ContractSyncTest, ThreeMissedIntervalsMakeAPatientLostOffline) {
   EXPECT_EQ((*due)[0].days_overdue(), 51);
 }
 
+TEST_F(ContractSyncTest, TheServersLostFlagHoldsUntilANewerDueDateArrives) {
+  // The county's rule counted this patient lost on the server's day; by
+  // the device's own count (and the national rule) none is missed yet.
+  v1::FollowUp lost = FollowUpDue("p-1", "2026-02-20", 14);
+  lost.set_lost_to_follow_up(true);
+  server_.Put(lost);
+  SyncOrDie();
+  LocalFollowUpQuery lost_only;
+  lost_only.lost_only = true;
+  absl::StatusOr<std::vector<v1::FollowUp>> due =
+      client_->ListLocalDueFollowUps(lost_only);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_THAT(PatientIds(*due), ElementsAre("p-1"));
+  EXPECT_EQ((*due)[0].missed_visits(), 0);
+
+  // A visit moved the due date: the server's new record replaces the
+  // whole old one, flag included.
+  server_.Put(FollowUpDue("p-1", "2026-03-20", 14));
+  SyncOrDie();
+  due = client_->ListLocalDueFollowUps(lost_only);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_THAT(*due, IsEmpty());
+  absl::StatusOr<std::optional<v1::FollowUp>> one =
+      client_->GetLocalFollowUp("p-1");
+  ASSERT_TRUE(one.ok() && one->has_value()) << one.status();
+  EXPECT_FALSE((*one)->lost_to_follow_up());
+}
+
 TEST_F(ContractSyncTest, AFollowUpLeavingTheScopeIsNoLongerDue) {
   server_.Put(FollowUpDue("p-1", "2026-03-01", 14));
   SyncOrDie();
@@ -231,6 +279,77 @@ TEST_F(ContractSyncTest, AVisitQueuedOfflineShowsAtOnceUnderTheActiveContract) {
   EXPECT_EQ(visits[0].device_time().seconds(), absl::ToUnixSeconds(kDeviceNow));
   EXPECT_EQ(client_->PendingCount().value_or(-1), 1);
   EXPECT_EQ(server_.record_count("visits"), 0);
+}
+
+TEST_F(ContractSyncTest, AVisitTodayGoesUnderTheTermAnEarlyRenewalLeftRunning) {
+  // Renewed early: the new term starts the day after the old one ends.
+  server_.Put(ContractOver("contract-old", absl::CivilDay(2025, 4, 1),
+                           absl::CivilDay(2026, 3, 31),
+                           v1::CONTRACT_STATUS_RENEWED));
+  server_.Put(ContractOver("contract-new", absl::CivilDay(2026, 4, 1),
+                           absl::CivilDay(2027, 3, 31),
+                           v1::CONTRACT_STATUS_ACTIVE));
+  SyncOrDie();
+
+  absl::StatusOr<std::string> id =
+      client_->Create(VisitOn("p-1", absl::CivilDay(2026, 3, 2)));
+  ASSERT_TRUE(id.ok()) << id.status();
+
+  const std::vector<v1::Visit> visits = Visits("p-1");
+  ASSERT_THAT(VisitIds(visits), ElementsAre(*id));
+  EXPECT_EQ(visits[0].contract_id(), "contract-old");
+}
+
+TEST_F(ContractSyncTest, AVisitGoesUnderTheContractWhoseTermHoldsItsCountyDay) {
+  const absl::CivilDay today(2026, 3, 2);
+  server_.Put(ContractOver("contract-old", today - 465, today - 31,
+                           v1::CONTRACT_STATUS_EXPIRED));
+  server_.Put(ContractOver("contract-new", today - 30, today + 334,
+                           v1::CONTRACT_STATUS_ACTIVE));
+  SyncOrDie();
+
+  absl::StatusOr<std::string> long_ago =
+      client_->Create(VisitOn("p-1", today - 100));
+  absl::StatusOr<std::string> yesterday =
+      client_->Create(VisitOn("p-1", today - 1));
+  // 00:30 in the county on the new term's first day, still the old term's
+  // last day in UTC.
+  absl::StatusOr<std::string> first_day =
+      client_->Create(VisitOn("p-1", today - 30, 0, 30));
+  ASSERT_TRUE(long_ago.ok()) << long_ago.status();
+  ASSERT_TRUE(yesterday.ok()) << yesterday.status();
+  ASSERT_TRUE(first_day.ok()) << first_day.status();
+
+  const std::vector<v1::Visit> visits = Visits("p-1");
+  ASSERT_THAT(VisitIds(visits), ElementsAre(*yesterday, *first_day, *long_ago));
+  EXPECT_EQ(visits[0].contract_id(), "contract-new");
+  EXPECT_EQ(visits[1].contract_id(), "contract-new");
+  EXPECT_EQ(visits[2].contract_id(), "contract-old");
+}
+
+TEST_F(ContractSyncTest, AContractEndedEarlyCoversItsTermOnlyToTheEndedDay) {
+  v1::Contract terminated =
+      ContractOver("contract-1", absl::CivilDay(2025, 6, 1),
+                   absl::CivilDay(2026, 5, 31), v1::CONTRACT_STATUS_TERMINATED);
+  terminated.set_ended_date("2026-02-01");
+  server_.Put(terminated);
+  SyncOrDie();
+
+  // Dated inside the term, synced late: still the terminated contract's.
+  absl::StatusOr<std::string> before =
+      client_->Create(VisitOn("p-1", absl::CivilDay(2026, 2, 1)));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(Visits("p-1")[0].contract_id(), "contract-1");
+
+  absl::StatusOr<std::string> after =
+      client_->Create(VisitOn("p-1", absl::CivilDay(2026, 2, 2)));
+  ASSERT_EQ(after.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(FieldViolationsOf(after.status()).size(), 1u);
+  EXPECT_EQ(FieldViolationsOf(after.status())[0].field, "visit.contract_id");
+  EXPECT_THAT(FieldViolationsOf(after.status())[0].description,
+              ::testing::HasSubstr(
+                  "no contract of the patient covers the visit's day"));
+  EXPECT_EQ(client_->PendingCount().value_or(-1), 1);
 }
 
 TEST_F(ContractSyncTest, AVisitIsPushedOnceEvenWhenTheAnswerIsLost) {

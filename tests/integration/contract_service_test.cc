@@ -259,11 +259,13 @@ class ContractServiceTest : public ::testing::Test {
     return server_->Patients()->GetPatient(context.get(), request, &out);
   }
 
-  // Logs the doctors and the supervisor in again (after the clock moved
+  // Logs doctors A1 and A3 and the supervisor in again (after the clock moved
   // past their tokens' lifetime).
   void Relogin() {
     for (auto [name, token] : std::vector<std::pair<std::string, std::string*>>{
-             {"doctor-a1", &a1_token_}, {"sup-a", &sup_a_token_}}) {
+             {"doctor-a1", &a1_token_},
+             {"doctor-a3", &a3_token_},
+             {"sup-a", &sup_a_token_}}) {
       v1::LoginResponse response;
       grpc::Status status = server_->Login(name, kTestPassword, &response);
       ASSERT_TRUE(status.ok()) << status.error_message();
@@ -625,10 +627,132 @@ TEST_F(ContractServiceTest, RenewalContinuesTheTermAndTerminationNeedsAReason) {
   ASSERT_OK(contracts_->TerminateContract(context.get(), terminate, &out));
   EXPECT_EQ(out.status(), v1::CONTRACT_STATUS_TERMINATED);
   EXPECT_EQ(out.ended_date(), Day(0));
+  // The renewal had not begun: terminating it cancels it, and the running
+  // term goes on, so a visit today still has its contract.
+  old_now = Get(a1_token_, old.id());
+  EXPECT_EQ(old_now.status(), v1::CONTRACT_STATUS_ACTIVE);
+  EXPECT_TRUE(old_now.renewed_by_id().empty());
+  EXPECT_TRUE(GetPatient(a1_token_, patient.id()).ok());
+  v1::Visit visit;
+  ASSERT_OK(Log(a1_token_, NewVisit(old_now, 0), &visit));
+
+  // Terminating the running term ends the care.
+  terminate.set_id(old_now.id());
+  terminate.set_version(old_now.version());
+  context = TestServer::Context(a1_token_);
+  ASSERT_OK(contracts_->TerminateContract(context.get(), terminate, &out));
   // The patient has left the doctor's scope and has no follow-up.
   EXPECT_EQ(GetPatient(a1_token_, patient.id()).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(Due(server_->AdminToken(), 366).empty());
+}
+
+TEST_F(ContractServiceTest, DoctorRenewsALapsedContractAndDeliversLateVisits) {
+  v1::Patient patient = NewPatient(27);
+  v1::Contract contract = MustSign(NewContract(patient, a1_, -300));
+  // A visit made on the phone in the term's last days...
+  v1::Visit late = NewVisit(contract, 60);
+  server_->clock().Advance(absl::Hours(24 * 70));
+  Relogin();
+  ASSERT_TRUE(server_->server()
+                  .contracts()
+                  ->RunMaintenance(server_->clock().Now())
+                  .ok());
+  EXPECT_EQ(GetPatient(a1_token_, patient.id()).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // ... reaches the server after the contract expired: still delivered.
+  v1::Visit out;
+  ASSERT_OK(Log(a1_token_, late, &out));
+  // The doctor renews it; the new term starts today, not back in the gap.
+  v1::Contract expired = Get(a1_token_, contract.id());
+  EXPECT_EQ(expired.status(), v1::CONTRACT_STATUS_EXPIRED);
+  EXPECT_EQ(expired.fulfilment().visits_delivered(), 1);
+  v1::RenewContractRequest renew;
+  renew.set_id(expired.id());
+  renew.set_version(expired.version());
+  renew.set_end_date(Day(364));
+  v1::Contract renewed;
+  auto context = TestServer::Context(a1_token_);
+  ASSERT_OK(contracts_->RenewContract(context.get(), renew, &renewed));
+  EXPECT_EQ(renewed.start_date(), Day(0));
+  EXPECT_TRUE(GetPatient(a1_token_, patient.id()).ok());
+  // Another doctor still finds neither.
+  grpc::Status status;
+  Get(a3_token_, contract.id(), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ContractServiceTest,
+       SupervisorsWithoutIdentityGetNoVisitLocationOrText) {
+  v1::Patient patient = NewPatient(28, /*psychiatric=*/true);
+  v1::Contract contract = MustSign(NewContract(patient, a1_, -30));
+  v1::Visit visit = NewVisit(contract, -1, 0);
+  visit.mutable_location()->set_latitude(31.5);
+  visit.mutable_location()->set_longitude(120.3);
+  visit.set_notes("lives with her mother at the east end of the village");
+  v1::Visit out;
+  ASSERT_OK(Log(a1_token_, visit, &out));
+
+  std::vector<v1::Visit> seen = Visits(sup_a_token_, patient.id());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_FALSE(seen[0].has_location());
+  EXPECT_TRUE(seen[0].notes().empty());
+  EXPECT_TRUE(seen[0].has_risk_level());  // the form's codes stay
+  std::string sync_token;
+  for (const v1::Change& c : PullAll(sup_a_token_, &sync_token)) {
+    if (c.collection() == "visits") {
+      EXPECT_FALSE(c.visit().has_location());
+      EXPECT_TRUE(c.visit().notes().empty());
+    }
+  }
+  // The doctor sees what they wrote.
+  seen = Visits(a1_token_, patient.id());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(seen[0].has_location());
+
+  // Staff of the patient's station and the patient read no visits.
+  const std::string staff = server_->CreateAndLogin(
+      "staff-a", v1::ROLE_FACILITY_STAFF, county_.station_a.id());
+  v1::ListVisitsRequest request;
+  request.set_patient_id(patient.id());
+  v1::ListVisitsResponse response;
+  auto context = TestServer::Context(staff);
+  EXPECT_EQ(
+      contracts_->ListVisits(context.get(), request, &response).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ContractServiceTest, ATeamNameBelongsToOneFacility) {
+  v1::CreatePractitionerRequest request;
+  request.mutable_practitioner()->set_name("Doctor B2");
+  request.mutable_practitioner()->set_facility_id(center_b_.id());
+  request.mutable_practitioner()->set_team("Team A");
+  request.mutable_practitioner()->set_kind(v1::PRACTITIONER_KIND_FAMILY_DOCTOR);
+  v1::Practitioner out;
+  auto context = TestServer::Context(server_->AdminToken());
+  grpc::Status status =
+      server_->Directory()->CreatePractitioner(context.get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(HasField(DecodeError(status), "practitioner.team"));
+}
+
+TEST_F(ContractServiceTest, RenewalOfANeverServedContractKeepsItOverdue) {
+  v1::Patient patient = NewPatient(29);
+  v1::Contract contract = MustSign(NewContract(patient, a1_, -350));
+  v1::RenewContractRequest renew;
+  renew.set_id(contract.id());
+  renew.set_version(contract.version());
+  const absl::CivilDay end = *ParseDate(contract.end_date());
+  renew.set_end_date(
+      FormatDate(absl::CivilDay(end.year() + 1, end.month(), end.day())));
+  v1::Contract renewed;
+  auto context = TestServer::Context(a1_token_);
+  ASSERT_OK(contracts_->RenewContract(context.get(), renew, &renewed));
+  // First visit due 91 days after the first term began: long overdue.
+  std::vector<v1::FollowUp> due = Due(a1_token_, 0);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].due_date(), Day(-350 + 91));
+  EXPECT_TRUE(due[0].overdue());
 }
 
 TEST_F(ContractServiceTest, SwitchingDoctorsMovesThePatientBetweenDevices) {

@@ -225,11 +225,15 @@ class Client final {
   absl::StatusOr<std::string> Create(rehab::v1::Contract contract);
   // A visit: a fact, pushed once as a create and never edited (a correction
   // is a new visit with `amends_id`, a cancellation one with `voids_id`).
-  // Filled in here when empty: contract_id with the patient's ACTIVE
-  // contract in the local cache (INVALID_ARGUMENT "visit.contract_id" when
-  // there is none), patient_id from the cached contract (the server sets it
-  // from the contract either way), device_id from ClientOptions, and
-  // device_time from the device clock. ListLocalVisits shows it at once.
+  // Filled in here when empty: contract_id with the patient's cached
+  // contract whose term (start_date to end_date, or to an earlier
+  // ended_date) holds the county day of start_time, ACTIVE preferred, then
+  // RENEWED, then any status (the server picks by the term the same way);
+  // INVALID_ARGUMENT "visit.contract_id" when none covers that day,
+  // "visit.start_time" when there is no start time. patient_id from the
+  // cached contract (the server sets it from the contract either way),
+  // device_id from ClientOptions, and device_time from the device clock.
+  // ListLocalVisits shows it at once.
   absl::StatusOr<std::string> Create(rehab::v1::Visit visit);
   // An edit of a cached patient: `patient.version()` is the version the edit
   // started from (the server answers CONFLICT when it has moved on); 0 for
