@@ -786,13 +786,20 @@ absl::StatusOr<VisitWrite> ContractManager::CreateVisitInTxn(
     RETURN_IF_ERROR(MarkUnderManagement(txn, contract.patient_id(), now));
   }
   RETURN_IF_ERROR(RefreshFollowUp(txn, contract.patient_id(), now));
-  if (visit.has_risk_level() &&
-      visit.risk_level() >= options_.rules.alert_risk_level) {
+  // An alert is about the visit as first written: its amendments do not
+  // raise it again, and a void settles it.
+  ASSIGN_OR_RETURN(
+      const std::string first_id,
+      FirstOfCorrections(txn, replaced.has_value() ? *replaced : visit));
+  if (!visit.voids_id().empty()) {
+    RETURN_IF_ERROR(SettleHighRiskAlert(txn, *replaced, first_id, now));
+  } else if (visit.has_risk_level() &&
+             visit.risk_level() >= options_.rules.alert_risk_level) {
     AlertFinding finding;
     finding.kind = rehab::v1::ALERT_KIND_HIGH_RISK_VISIT;
     finding.patient_id = contract.patient_id();
     finding.source_collection = kVisitsCollection;
-    finding.source_id = visit.id();
+    finding.source_id = first_id;
     finding.finding_date =
         FormatDate(DayOf(FromProto(visit.start_time()), zone_));
     finding.detail = absl::StrCat("risk level ", visit.risk_level());
@@ -801,6 +808,37 @@ absl::StatusOr<VisitWrite> ContractManager::CreateVisitInTxn(
   }
   out.created = true;
   return out;
+}
+
+absl::StatusOr<std::string> ContractManager::FirstOfCorrections(
+    ReadTxn& txn, const Visit& visit) const {
+  Visit first = visit;
+  for (int hops = 0; !first.amends_id().empty() && hops < 100; ++hops) {
+    ASSIGN_OR_RETURN(std::optional<Visit> earlier,
+                     txn.GetVisit(first.amends_id()));
+    if (!earlier.has_value()) break;
+    first = *std::move(earlier);
+  }
+  return first.id();
+}
+
+absl::Status ContractManager::SettleHighRiskAlert(WriteTxn& txn,
+                                                  const Visit& voided,
+                                                  const std::string& first_id,
+                                                  absl::Time now) const {
+  ASSIGN_OR_RETURN(
+      std::optional<rehab::v1::Alert> alert,
+      txn.FindAlert(rehab::v1::ALERT_KIND_HIGH_RISK_VISIT, first_id,
+                    FormatDate(DayOf(FromProto(voided.start_time()), zone_))));
+  if (!alert.has_value() || alert->state() != rehab::v1::ALERT_STATE_OPEN) {
+    return absl::OkStatus();
+  }
+  alert->set_state(rehab::v1::ALERT_STATE_ACKNOWLEDGED);
+  alert->set_acknowledged_by(Caller::System().account_id);
+  *alert->mutable_acknowledge_time() = ToProto(now);
+  alert->set_acknowledge_note("the visit was voided");
+  StampUpdate(*alert, Caller::System(), now);
+  return txn.PutAlert(*alert);
 }
 
 absl::StatusOr<Contract> ContractManager::ContractOfVisit(

@@ -200,6 +200,14 @@ class ContractManager {
                            const rehab::v1::Contract& contract) const;
   absl::Status MarkUnderManagement(WriteTxn& txn, const std::string& patient_id,
                                    absl::Time now) const;
+  // The id of the visit a chain of amendments began with.
+  absl::StatusOr<std::string> FirstOfCorrections(
+      ReadTxn& txn, const rehab::v1::Visit& visit) const;
+  // Settles the open high-risk alert a voided visit raised, if any.
+  absl::Status SettleHighRiskAlert(WriteTxn& txn,
+                                   const rehab::v1::Visit& voided,
+                                   const std::string& first_id,
+                                   absl::Time now) const;
   // Marks a psychiatric patient lost to follow-up (enrollment and alert);
   // false when there was nothing to mark.
   absl::StatusOr<bool> MarkLost(WriteTxn& txn,

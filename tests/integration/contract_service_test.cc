@@ -452,12 +452,43 @@ TEST_F(ContractServiceTest, HighRiskVisitSchedulesTwoWeeksAndRaisesAnAlert) {
   EXPECT_EQ(acknowledged.state(), v1::ALERT_STATE_ACKNOWLEDGED);
   EXPECT_FALSE(acknowledged.acknowledged_by().empty());
 
+  // An amendment of the visit raises no second alert.
+  v1::Visit amendment = NewVisit(contract, -7, 4, v1::VISIT_CLASS_UNSTABLE);
+  amendment.set_amends_id(out.id());
+  v1::Visit amended;
+  ASSERT_OK(Log(a1_token_, amendment, &amended));
+  EXPECT_EQ(Alerts(a1_token_, v1::ALERT_KIND_HIGH_RISK_VISIT).size(), 1u);
+
   // A stable risk-0 visit a week later: the routine 90 days.
   ASSERT_OK(Log(a1_token_, NewVisit(contract, 0, 0), &out));
   EXPECT_EQ(out.next_due_date(), Day(90));
   due = Due(a1_token_, 120);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].reason(), v1::FOLLOW_UP_REASON_STABLE);
+}
+
+TEST_F(ContractServiceTest, VoidingAHighRiskVisitSettlesItsAlert) {
+  v1::Patient patient = NewPatient(30, /*psychiatric=*/true);
+  v1::Contract contract = MustSign(NewContract(patient, a1_, -30));
+  v1::Visit visit;
+  ASSERT_OK(Log(a1_token_, NewVisit(contract, -2, 4, v1::VISIT_CLASS_UNSTABLE),
+                &visit));
+  std::vector<v1::Alert> alerts =
+      Alerts(a1_token_, v1::ALERT_KIND_HIGH_RISK_VISIT);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].state(), v1::ALERT_STATE_OPEN);
+
+  v1::Visit cancel;
+  cancel.set_id(NewUuid());
+  cancel.set_contract_id(contract.id());
+  cancel.set_voids_id(visit.id());
+  cancel.set_void_reason("logged for the wrong patient");
+  v1::Visit out;
+  ASSERT_OK(Log(a1_token_, cancel, &out));
+  alerts = Alerts(a1_token_, v1::ALERT_KIND_HIGH_RISK_VISIT);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].state(), v1::ALERT_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(alerts[0].acknowledge_note(), "the visit was voided");
 }
 
 TEST_F(ContractServiceTest, VisitValidationNamesTheFieldAndWritesNothing) {
