@@ -736,6 +736,8 @@ absl::StatusOr<VisitWrite> ContractManager::CreateVisitInTxn(
     if (visit.contract_id().empty()) {
       visit.set_contract_id(replaced->contract_id());
     }
+    // A correction an administrator enters is the visiting doctor's.
+    if (visit.doctor_id().empty()) visit.set_doctor_id(replaced->doctor_id());
   }
   ASSIGN_OR_RETURN(Contract contract, ContractOfVisit(txn, caller, visit));
   if (!visit.patient_id().empty() &&

@@ -29,6 +29,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rehab/client.h"
+#include "server/common/dates.h"
 #include "server/common/ids.h"
 #include "tests/client-sdk/forwarding_stub.h"
 #include "tests/integration/test_server.h"
@@ -739,6 +740,73 @@ TEST_F(SdkSyncTest, APatientMovedAwayLeavesTheOldTownshipSupervisorsDevice) {
   EXPECT_THAT(*sup_a.client->ListLocalEnrollments(id), ::testing::IsEmpty());
   EXPECT_EQ(LocalOrDie(*sup_b.client, id).area_id(), county_.village_b.id());
   EXPECT_THAT(*sup_b.client->ListLocalEnrollments(id), SizeIs(1));
+}
+
+// A voided visit leaves every device that held it, and a patient whose
+// contract ends leaves the doctor's phone with everything hanging on them.
+TEST_F(SdkSyncTest, AVoidedVisitAndAnEndedContractLeaveTheDoctorsPhone) {
+  Device& staff = NewDevice("station", "staff-a");
+  const std::string id = CreateOrDie(*staff.client, NewPatient(1));
+  SyncOrDie(*staff.client);
+  const v1::Facility center = server_->CreateFacility(
+      "Health Center A", v1::FACILITY_TYPE_HEALTH_CENTER,
+      county_.township_a.id());
+  const v1::Practitioner doctor =
+      server_->CreatePractitioner("Doctor A", center.id());
+  server_->CreateAccount("doctor-a", v1::ROLE_FAMILY_DOCTOR, doctor.id());
+  v1::CreateContractRequest sign;
+  v1::Contract* c = sign.mutable_contract();
+  c->set_patient_id(id);
+  c->set_doctor_id(doctor.id());
+  v1::ContractItem* item = c->add_items();
+  item->set_code("public_health_follow_up");
+  item->set_name("Public health follow-up");
+  item->set_visits_per_year(4);
+  absl::StatusOr<std::string> today = admin_->LocalToday();
+  ASSERT_TRUE(today.ok()) << today.status();
+  const absl::CivilDay start = *ParseDate(*today) - 30;
+  c->set_start_date(FormatDate(start));
+  c->set_end_date(FormatDate(
+      absl::CivilDay(start.year() + 1, start.month(), start.day()) - 1));
+  c->set_signed_date(c->start_date());
+  absl::StatusOr<v1::Contract> contract = admin_->CreateContract(sign);
+  ASSERT_TRUE(contract.ok()) << contract.status();
+
+  Device& phone = NewDevice("doctor-phone", "doctor-a");
+  SyncOrDie(*phone.client);
+  ASSERT_TRUE(phone.client->GetLocalPatient(id)->has_value());
+  v1::Visit visit;
+  visit.set_patient_id(id);
+  visit.set_mode(v1::VISIT_MODE_HOME);
+  visit.set_informant(v1::INFORMANT_PATIENT);
+  const absl::Time now = absl::Now();
+  *visit.mutable_start_time() = ToProto(now - absl::Hours(2));
+  *visit.mutable_end_time() = ToProto(now - absl::Hours(1));
+  absl::StatusOr<std::string> visit_id = phone.client->Create(visit);
+  ASSERT_TRUE(visit_id.ok()) << visit_id.status();
+  SyncReport report = SyncOrDie(*phone.client);
+  EXPECT_EQ(report.pushed, 1);
+  ASSERT_THAT(*phone.client->ListLocalVisits(id), SizeIs(1));
+
+  v1::CreateVisitRequest cancel;
+  cancel.mutable_visit()->set_contract_id(contract->id());
+  cancel.mutable_visit()->set_voids_id(*visit_id);
+  cancel.mutable_visit()->set_void_reason("entered for the wrong patient");
+  absl::StatusOr<v1::Visit> voided = admin_->CreateVisit(cancel);
+  ASSERT_TRUE(voided.ok()) << voided.status();
+  SyncOrDie(*phone.client);
+  EXPECT_THAT(*phone.client->ListLocalVisits(id), ::testing::IsEmpty());
+  ASSERT_TRUE(phone.client->GetLocalFollowUp(id)->has_value());
+
+  v1::TerminateContractRequest terminate;
+  terminate.set_id(contract->id());
+  terminate.set_version(contract->version());
+  terminate.set_reason("moved away");
+  ASSERT_TRUE(admin_->TerminateContract(terminate).ok());
+  SyncOrDie(*phone.client);
+  EXPECT_FALSE(phone.client->GetLocalPatient(id)->has_value());
+  EXPECT_THAT(*phone.client->ListLocalContracts(id), ::testing::IsEmpty());
+  EXPECT_FALSE(phone.client->GetLocalFollowUp(id)->has_value());
 }
 
 }  // namespace
