@@ -335,7 +335,7 @@ absl::StatusOr<Contract> ContractManager::GetContract(
   Contract result;
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(result, LoadVisibleContract(txn, caller, id));
-    ASSIGN_OR_RETURN(result, WithFulfilment(txn, std::move(result), now));
+    result = WithFulfilment(std::move(result), now);
     return absl::OkStatus();
   }));
   if (audit_patient_id != nullptr) *audit_patient_id = result.patient_id();
@@ -392,8 +392,7 @@ absl::StatusOr<rehab::v1::ListContractsResponse> ContractManager::ListContracts(
       const bool more = static_cast<int32_t>(batch.size()) == query.limit;
       for (Contract& contract : batch) {
         query.after_id = contract.id();
-        ASSIGN_OR_RETURN(contract,
-                         WithFulfilment(txn, std::move(contract), now));
+        contract = WithFulfilment(std::move(contract), now);
         if (request.unserved_only() && !IsUnserved(contract, below)) {
           continue;
         }
@@ -608,15 +607,14 @@ absl::StatusOr<Contract> ContractManager::FinishContractRead(Contract contract,
   RETURN_IF_ERROR(store_->Read([&](ReadTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<Contract> stored,
                      txn.GetContract(contract.id()));
-    ASSIGN_OR_RETURN(out, WithFulfilment(txn, stored.value_or(contract), now));
+    out = WithFulfilment(stored.value_or(contract), now);
     return absl::OkStatus();
   }));
   return out;
 }
 
-absl::StatusOr<Contract> ContractManager::WithFulfilment(ReadTxn& txn,
-                                                         Contract contract,
-                                                         absl::Time now) const {
+Contract ContractManager::WithFulfilment(Contract contract,
+                                         absl::Time now) const {
   const absl::CivilDay today = DayOf(now, zone_);
   const absl::CivilDay last = LastDayOf(contract);
   const absl::CivilDay as_of = std::min(today, last);
@@ -628,13 +626,9 @@ absl::StatusOr<Contract> ContractManager::WithFulfilment(ReadTxn& txn,
   f.set_visits_delivered(figures.visits_delivered);
   f.set_rate(figures.rate);
   f.set_as_of_date(FormatDate(as_of));
-  if (figures.visits_delivered > 0) {
-    ASSIGN_OR_RETURN(std::optional<Visit> latest,
-                     LatestVisit(txn, contract.patient_id(), contract.id()));
-    if (latest.has_value()) {
-      f.set_last_visit_date(
-          FormatDate(DayOf(FromProto(latest->start_time()), zone_)));
-    }
+  if (f.has_last_visit_time()) {
+    f.set_last_visit_date(
+        FormatDate(DayOf(FromProto(f.last_visit_time()), zone_)));
   }
   return contract;
 }
@@ -1088,8 +1082,7 @@ absl::StatusOr<std::optional<Contract>> ContractManager::ReadContractAs(
   if (!ReadsContracts(caller)) return std::optional<Contract>();
   ASSIGN_OR_RETURN(std::optional<Contract> contract, txn.GetContract(id));
   if (!contract.has_value()) return contract;
-  ASSIGN_OR_RETURN(Contract out,
-                   WithFulfilment(txn, *std::move(contract), clock_->Now()));
+  Contract out = WithFulfilment(*std::move(contract), clock_->Now());
   return std::optional<Contract>(std::move(out));
 }
 

@@ -181,8 +181,8 @@ class ContractManager {
                                     const std::string& patient_id,
                                     absl::Time now) const;
   // `contract` with its fulfilment as of `now`.
-  absl::StatusOr<rehab::v1::Contract> WithFulfilment(
-      ReadTxn& txn, rehab::v1::Contract contract, absl::Time now) const;
+  rehab::v1::Contract WithFulfilment(rehab::v1::Contract contract,
+                                     absl::Time now) const;
   // The stored copy of a just-written contract, with its fulfilment.
   absl::StatusOr<rehab::v1::Contract> FinishContractRead(
       rehab::v1::Contract contract, absl::Time now);

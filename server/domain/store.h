@@ -315,11 +315,10 @@ class ReadTxn {
       const AuditQuery& query) = 0;
 
   // --- Contracts, visits, follow-ups, alerts --------------------------------
-  // Contracts come back with fulfilment.visits_delivered filled from the
-  // aggregate PutVisit keeps; the rest of `fulfilment` is the domain's to
-  // compute (the latest delivered visit is the first of ListVisits by
-  // contract_id with limit 1, whose start_time gives last_visit_date in
-  // county time).
+  // Contracts come back with fulfilment.visits_delivered and
+  // fulfilment.last_visit_time (the start of the latest of those visits;
+  // unset when none) filled from the aggregate PutVisit keeps; the rest of
+  // `fulfilment` is the domain's to compute.
   virtual absl::StatusOr<std::optional<rehab::v1::Contract>> GetContract(
       const std::string& id) = 0;
   // The patient's ACTIVE contract, if any.

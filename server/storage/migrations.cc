@@ -322,10 +322,21 @@ ALTER TABLE feed_exits ADD COLUMN old_doctor_id TEXT;
 ALTER TABLE feed_exits ADD COLUMN old_team TEXT;
 )sql";
 
+// The start of a contract's latest delivered visit, kept beside the count
+// so that reading a contract's fulfilment reads no visits.
+constexpr char kMigration4[] = R"sql(
+ALTER TABLE contracts ADD COLUMN last_visit_time INTEGER;
+UPDATE contracts SET last_visit_time = (
+  SELECT MAX(v.start_time) FROM visits v
+  WHERE v.contract_id = contracts.id AND v.superseded_by IS NULL
+    AND v.voids_id IS NULL);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
     {3, kMigration3},
+    {4, kMigration4},
 };
 
 constexpr char kSelectUserVersion[] = "PRAGMA user_version";

@@ -362,9 +362,10 @@ constexpr char kOrderEnrollments[] = " ORDER BY e.id LIMIT ?";
 // --- Contracts ---
 
 constexpr char kSelectContractById[] =
-    "SELECT body, visits_delivered FROM contracts WHERE id = ?";
+    "SELECT body, visits_delivered, last_visit_time FROM contracts WHERE id = "
+    "?";
 constexpr char kSelectActiveContract[] =
-    "SELECT body, visits_delivered FROM contracts "
+    "SELECT body, visits_delivered, last_visit_time FROM contracts "
     "WHERE patient_id = ? AND status = 1";
 constexpr char kSelectContractPatient[] =
     "SELECT patient_id FROM contracts WHERE id = ?";
@@ -383,11 +384,12 @@ constexpr char kUpsertContract[] =
     "end_date = excluded.end_date, body = excluded.body";
 // Delivered: the contract's visits neither superseded nor voids.
 constexpr char kRecountDelivered[] =
-    "UPDATE contracts SET visits_delivered = ("
-    "SELECT COUNT(*) FROM visits v WHERE v.contract_id = contracts.id "
+    "UPDATE contracts SET (visits_delivered, last_visit_time) = ("
+    "SELECT COUNT(*), MAX(v.start_time) FROM visits v "
+    "WHERE v.contract_id = contracts.id "
     "AND v.superseded_by IS NULL AND v.voids_id IS NULL) WHERE id = ?";
 constexpr char kListContracts[] =
-    "SELECT c.body, c.visits_delivered FROM contracts c "
+    "SELECT c.body, c.visits_delivered, c.last_visit_time FROM contracts c "
     "JOIN patients p ON p.id = c.patient_id WHERE c.id > ?";
 constexpr char kContractPatientIs[] = " AND c.patient_id = ?";
 constexpr char kContractDoctorIs[] = " AND c.doctor_id = ?";
@@ -674,11 +676,16 @@ absl::StatusOr<std::optional<Record>> GetOne(Connection* connection,
       });
 }
 
-// A contract row (body, visits_delivered): the body with the aggregate.
+// A contract row (body, visits_delivered, last_visit_time): the body with
+// the aggregate.
 absl::Status ReadContract(const Statement& row, Contract& contract) {
   RETURN_IF_ERROR(ParseBody(row.ColumnBlobView(0), contract));
-  contract.mutable_fulfilment()->set_visits_delivered(
-      static_cast<int32_t>(row.ColumnInt64(1)));
+  rehab::v1::Fulfilment& fulfilment = *contract.mutable_fulfilment();
+  fulfilment.set_visits_delivered(static_cast<int32_t>(row.ColumnInt64(1)));
+  if (!row.ColumnIsNull(2)) {
+    *fulfilment.mutable_last_visit_time() =
+        ToProto(FromUnixMicros(row.ColumnInt64(2)));
+  }
   return absl::OkStatus();
 }
 

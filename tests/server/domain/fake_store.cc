@@ -937,17 +937,26 @@ class FakeTxn final : public WriteTxn {
   }
 
   // The count of the contract's visits that are neither superseded nor
-  // voids. The last visit date is left to the domain: it needs the
-  // county's zone.
+  // voids, and the start of the latest of them. The last visit date is left
+  // to the domain: it needs the county's zone.
   void FillFulfilment(Contract& contract) const {
     int32_t delivered = 0;
+    const Visit* latest = nullptr;
     for (const auto& [id, v] : s_.visits) {
       if (v.contract_id() == contract.id() && v.voids_id().empty() &&
           !s_.superseded_by.count(id)) {
         ++delivered;
+        if (latest == nullptr ||
+            FromProto(v.start_time()) > FromProto(latest->start_time())) {
+          latest = &v;
+        }
       }
     }
     contract.mutable_fulfilment()->set_visits_delivered(delivered);
+    if (latest != nullptr) {
+      *contract.mutable_fulfilment()->mutable_last_visit_time() =
+          latest->start_time();
+    }
   }
 
   void FillSupersededBy(Visit& visit) const {

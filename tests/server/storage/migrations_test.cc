@@ -178,6 +178,48 @@ TEST(MigrationsTest, MigratesADatabaseAtThePreviousVersion) {
   EXPECT_EQ(select->ColumnText(1), "");
 }
 
+// Migration 4 keeps the start of each contract's latest delivered visit
+// beside the count; contracts stored before it get theirs from their visits.
+TEST(MigrationsTest, Migration4FillsTheLatestDeliveredVisitOfStoredContracts) {
+  TempDir dir;
+  std::unique_ptr<Connection> db = OpenOrDie(dir.File("rehab.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(Migrate(*db, SchemaMigrations().subspan(0, 3)).ok());
+  for (const char* sql :
+       {"PRAGMA foreign_keys = OFF",
+        "INSERT INTO contracts (id, version, create_time, update_time, "
+        "change_seq, author, device_id, patient_id, doctor_id, status, "
+        "start_date, end_date, visits_delivered, body) VALUES "
+        "('c1', 1, 0, 0, 1, 'a', '', 'p1', 'd1', 1, '2026-01-01', "
+        "'2026-12-31', 2, x''), "
+        "('c2', 1, 0, 0, 2, 'a', '', 'p2', 'd1', 1, '2026-01-01', "
+        "'2026-12-31', 0, x'')",
+        // Delivered: 100 and 300; 500 was amended, 700 is a void.
+        "INSERT INTO visits (id, version, create_time, update_time, "
+        "change_seq, author, device_id, contract_id, patient_id, "
+        "doctor_id, start_time, amends_id, voids_id, superseded_by, body) "
+        "VALUES ('v1', 1, 0, 0, 3, 'a', '', 'c1', 'p1', 'd1', 100, NULL, "
+        "NULL, NULL, x''), "
+        "('v2', 1, 0, 0, 4, 'a', '', 'c1', 'p1', 'd1', 500, NULL, NULL, "
+        "'v3', x''), "
+        "('v3', 1, 0, 0, 5, 'a', '', 'c1', 'p1', 'd1', 300, 'v2', NULL, "
+        "NULL, x''), "
+        "('v4', 1, 0, 0, 6, 'a', '', 'c1', 'p1', 'd1', 700, NULL, 'v9', "
+        "NULL, x'')"}) {
+    absl::StatusOr<Statement> statement = db->GetUniqueStatement(sql);
+    ASSERT_TRUE(statement.ok()) << statement.status();
+    ASSERT_TRUE(statement->Run().ok()) << sql;
+  }
+  ASSERT_TRUE(Migrate(*db, SchemaMigrations()).ok());
+  absl::StatusOr<Statement> select = db->GetUniqueStatement(
+      "SELECT id, last_visit_time FROM contracts ORDER BY id");
+  ASSERT_TRUE(select.ok()) << select.status();
+  ASSERT_TRUE(*select->Step());
+  EXPECT_EQ(select->ColumnInt64(1), 300);
+  ASSERT_TRUE(*select->Step());
+  EXPECT_TRUE(select->ColumnIsNull(1));
+}
+
 TEST(MigrationsTest, AFailingMigrationLeavesTheDatabaseAsItWas) {
   static constexpr Migration kBroken[] = {
       {1, "CREATE TABLE notes (id INTEGER PRIMARY KEY);"},
