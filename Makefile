@@ -65,6 +65,9 @@ run:
 	@echo "  $(REHABCTL) areas list --parent 320831"
 	@echo "  $(REHABCTL) patients list --area 320831001 --limit 5"
 	@echo "  $(REHABCTL) audit --limit 5"
+	@echo "  $(REHABCTL) followups due --within 7 --limit 10"
+	@echo "  $(REHABCTL) contracts list --unserved --limit 10"
+	@echo "  $(REHABCTL) alerts list --state open --limit 10"
 	@echo "  $(REHABCTL) --help"
 	@echo "Stop rehabd with Ctrl-C; the demo data stays in $(DEMO_DB)."
 	@echo
