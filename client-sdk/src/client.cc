@@ -142,6 +142,9 @@ void StandAsOf(absl::CivilDay today, int32_t missed_visits_lost,
   if (late > 0 && follow_up.interval_days() > 0) {
     missed = static_cast<int32_t>((late - 1) / follow_up.interval_days());
   }
+  // A device clock behind the server's never counts fewer than the server
+  // did for the same due date.
+  missed = std::max(missed, follow_up.missed_visits());
   follow_up.set_missed_visits(missed);
   // The server's flag stays: it was worked out from this very due_date and
   // interval_days. Follow-ups are never written on a device (the

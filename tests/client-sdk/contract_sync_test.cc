@@ -204,10 +204,11 @@ TEST_F(ContractSyncTest, ThreeMissedIntervalsMakeAPatientLostOffline) {
 }
 
 TEST_F(ContractSyncTest, TheServersLostFlagHoldsUntilANewerDueDateArrives) {
-  // The county's rule counted this patient lost on the server's day; by
-  // the device's own count (and the national rule) none is missed yet.
+  // The server counted this patient lost on its day (three missed); by the
+  // device's own count (its clock behind) none is missed yet.
   v1::FollowUp lost = FollowUpDue("p-1", "2026-02-20", 14);
   lost.set_lost_to_follow_up(true);
+  lost.set_missed_visits(3);
   server_.Put(lost);
   SyncOrDie();
   LocalFollowUpQuery lost_only;
@@ -216,7 +217,8 @@ TEST_F(ContractSyncTest, TheServersLostFlagHoldsUntilANewerDueDateArrives) {
       client_->ListLocalDueFollowUps(lost_only);
   ASSERT_TRUE(due.ok()) << due.status();
   ASSERT_THAT(PatientIds(*due), ElementsAre("p-1"));
-  EXPECT_EQ((*due)[0].missed_visits(), 0);
+  // The count the flag came from is shown, not the device's lower one.
+  EXPECT_EQ((*due)[0].missed_visits(), 3);
 
   // A visit moved the due date: the server's new record replaces the
   // whole old one, flag included.
