@@ -259,6 +259,8 @@ absl::StatusOr<ContractWrite> ContractManager::CreateContractInTxn(
   ASSIGN_OR_RETURN(std::optional<Contract> stored,
                    txn.GetContract(prepared.id()));
   if (stored.has_value()) {
+    // Whether the id is taken tells nothing about a patient out of scope.
+    RETURN_IF_ERROR(LoadVisibleContract(txn, caller, prepared.id()).status());
     // Only what the client wrote is compared: the lifecycle may have
     // moved the stored contract on since.
     Contract sent = prepared;

@@ -953,6 +953,25 @@ TEST_F(ContractServiceTest, LostToFollowUpAfterThreeMissedVisits) {
             v1::ENROLLMENT_STATUS_UNDER_MANAGEMENT);
 }
 
+TEST_F(ContractServiceTest, AnIdTakenOutOfScopeIsNotFoundNotAlreadyExists) {
+  v1::Patient theirs = NewPatient(31);
+  v1::Contract taken = MustSign(NewContract(theirs, a1_));
+  v1::Patient mine = NewPatient(32);
+  v1::Contract attempt = NewContract(mine, a3_);
+  attempt.set_id(taken.id());
+  v1::Contract out;
+  grpc::Status status = Sign(a3_token_, attempt, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  // The same for a visit id taken by another doctor's patient.
+  v1::Visit visit;
+  ASSERT_OK(Log(a1_token_, NewVisit(taken, 0), &visit));
+  v1::Contract own = MustSign(NewContract(mine, a3_));
+  v1::Visit copy = NewVisit(own, 0);
+  copy.set_id(visit.id());
+  status = Log(a3_token_, copy, &visit);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(ContractServiceTest, DoctorSignsOnlyForThemselvesAndLocalPatients) {
   v1::Patient patient = NewPatient(25);
   v1::Contract out;
