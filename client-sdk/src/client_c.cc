@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message_lite.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "rehab/client.h"
 #include "server/common/errors.h"
 #include "server/common/status_macros.h"
@@ -105,6 +106,21 @@ absl::Status FillMessage(const google::protobuf::MessageLite& message,
         absl::StrCat("cannot serialize ", message.GetTypeName()));
   }
   return absl::OkStatus();
+}
+
+// Moves `records` into the repeated field `field` of a new `Response` and
+// serialises it into `out` (the local queries answer as the list methods
+// do).
+template <typename Response, typename Record>
+absl::Status FillList(
+    std::vector<Record> records,
+    google::protobuf::RepeatedPtrField<Record>* (Response::*field)(),
+    rehab_buffer* out) {
+  Response response;
+  google::protobuf::RepeatedPtrField<Record>& list = *(response.*field)();
+  list.Reserve(static_cast<int>(records.size()));
+  for (Record& record : records) *list.Add() = std::move(record);
+  return FillMessage(response, out);
 }
 
 void FreeErrorContents(rehab_error* error) {
@@ -833,12 +849,8 @@ int rehab_client_list_local_patients(rehab_client* client,
     }
     ASSIGN_OR_RETURN(std::vector<v1::Patient> patients,
                      c->ListLocalPatients(local));
-    v1::ListPatientsResponse response;
-    response.mutable_patients()->Reserve(static_cast<int>(patients.size()));
-    for (v1::Patient& patient : patients) {
-      *response.add_patients() = std::move(patient);
-    }
-    return FillMessage(response, response_out);
+    return FillList(std::move(patients),
+                    &v1::ListPatientsResponse::mutable_patients, response_out);
   });
 }
 
@@ -878,11 +890,9 @@ int rehab_client_list_local_enrollments(rehab_client* client,
     RETURN_IF_ERROR(RequireText(patient_id, "patient_id"));
     ASSIGN_OR_RETURN(std::vector<v1::Enrollment> enrollments,
                      c->ListLocalEnrollments(patient_id));
-    v1::ListEnrollmentsResponse response;
-    for (v1::Enrollment& enrollment : enrollments) {
-      *response.add_enrollments() = std::move(enrollment);
-    }
-    return FillMessage(response, response_out);
+    return FillList(std::move(enrollments),
+                    &v1::ListEnrollmentsResponse::mutable_enrollments,
+                    response_out);
   });
 }
 
@@ -912,11 +922,9 @@ int rehab_client_list_local_due_follow_ups(
     }
     ASSIGN_OR_RETURN(std::vector<v1::FollowUp> follow_ups,
                      c->ListLocalDueFollowUps(local));
-    v1::ListDueFollowUpsResponse response;
-    for (v1::FollowUp& follow_up : follow_ups) {
-      *response.add_follow_ups() = std::move(follow_up);
-    }
-    return FillMessage(response, response_out);
+    return FillList(std::move(follow_ups),
+                    &v1::ListDueFollowUpsResponse::mutable_follow_ups,
+                    response_out);
   });
 }
 
@@ -929,9 +937,8 @@ int rehab_client_list_local_visits(rehab_client* client, const char* patient_id,
     RETURN_IF_ERROR(RequireText(patient_id, "patient_id"));
     ASSIGN_OR_RETURN(std::vector<v1::Visit> visits,
                      c->ListLocalVisits(patient_id));
-    v1::ListVisitsResponse response;
-    for (v1::Visit& visit : visits) *response.add_visits() = std::move(visit);
-    return FillMessage(response, response_out);
+    return FillList(std::move(visits), &v1::ListVisitsResponse::mutable_visits,
+                    response_out);
   });
 }
 
@@ -944,11 +951,9 @@ int rehab_client_list_local_contracts(rehab_client* client,
     ASSIGN_OR_RETURN(Client * c, ClientOf(client));
     ASSIGN_OR_RETURN(std::vector<v1::Contract> contracts,
                      c->ListLocalContracts(TextOrEmpty(patient_id)));
-    v1::ListContractsResponse response;
-    for (v1::Contract& contract : contracts) {
-      *response.add_contracts() = std::move(contract);
-    }
-    return FillMessage(response, response_out);
+    return FillList(std::move(contracts),
+                    &v1::ListContractsResponse::mutable_contracts,
+                    response_out);
   });
 }
 
@@ -965,9 +970,8 @@ int rehab_client_list_local_alerts(rehab_client* client, int32_t state,
     query.state = static_cast<v1::AlertState>(state);
     query.limit = INT32_MAX;
     ASSIGN_OR_RETURN(std::vector<v1::Alert> alerts, c->ListLocalAlerts(query));
-    v1::ListAlertsResponse response;
-    for (v1::Alert& alert : alerts) *response.add_alerts() = std::move(alert);
-    return FillMessage(response, response_out);
+    return FillList(std::move(alerts), &v1::ListAlertsResponse::mutable_alerts,
+                    response_out);
   });
 }
 

@@ -146,12 +146,10 @@ absl::StatusOr<bool> InPsychiatricManagement(ReadTxn& txn,
 // The latest visit of the patient that counts (neither superseded nor a
 // void), or nullopt.
 absl::StatusOr<std::optional<Visit>> LatestVisit(
-    ReadTxn& txn, const std::string& patient_id,
-    const std::string& contract_id = "") {
+    ReadTxn& txn, const std::string& patient_id) {
   VisitQuery query;
   query.scope.kind = PatientScope::Kind::kAll;
   query.patient_id = patient_id;
-  query.contract_id = contract_id;
   query.limit = 1;
   ASSIGN_OR_RETURN(std::vector<Visit> visits, txn.ListVisits(query));
   if (visits.empty()) return std::optional<Visit>();
